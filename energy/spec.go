@@ -1,0 +1,82 @@
+package energy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Model kinds.
+const (
+	KindGMM    = "gmm"
+	KindNeural = "nn"
+)
+
+// Spec is a model's architecture and hyperparameters: everything but the
+// parameter values. It is stored in model files as JSON.
+type Spec struct {
+	Kind string  `json:"kind"` // KindGMM or KindNeural
+	XDim int     `json:"x_dim"`
+	YDim int     `json:"y_dim"`
+	Eps  float64 `json:"eps"` // entropic temperature ε > 0
+
+	// CostHidden: hidden layer sizes of the cost network. GMM: the x-network
+	// of the b(x) head (empty = linear). NN: the MLP on [x, y].
+	CostHidden []int `json:"cost_hidden,omitempty"`
+
+	// GMM only.
+	Potentials     int     `json:"potentials,omitempty"`      // N, mixture components of the potential
+	CostComponents int     `json:"cost_components,omitempty"` // M, exponential tilts of the cost
+	WeightHidden   []int   `json:"weight_hidden,omitempty"`   // x-network of the log v(x) head; nil = CostHidden
+	FullCov        bool    `json:"full_cov,omitempty"`        // Cholesky-factored A_n instead of diagonal
+	AInit          float64 `json:"a_init,omitempty"`          // initial diagonal of A_n (default 0.1)
+
+	// NN only.
+	PotentialHidden []int     `json:"potential_hidden,omitempty"`
+	LeakySlope      float64   `json:"leaky_slope,omitempty"` // LeakyReLU negative slope (default 0.2)
+	Langevin        *Langevin `json:"langevin,omitempty"`
+}
+
+// Langevin configures the short-run Langevin sampler of the neural model:
+// y ← y − (StepSize/2)·∇_y E(y|x) + Noise·ξ, Steps times, started from a
+// replay buffer during training and from N(0, InitStd²·I) at inference.
+type Langevin struct {
+	Steps       int     `json:"steps"`                // T (100)
+	StepSize    float64 `json:"step_size"`            // η (0.05)
+	Noise       float64 `json:"noise"`                // σ (0.005)
+	StepDecay   float64 `json:"step_decay,omitempty"` // multiply η by this each step (0 or 1 = none)
+	ScoreClip   float64 `json:"score_clip,omitempty"` // clip |∇_y E| coordinates (0 = none)
+	Box         float64 `json:"box,omitempty"`        // project y into [−Box, Box]^Dy (0 = none)
+	BufferSize  int     `json:"buffer_size"`          // replay capacity (10000)
+	RestartProb float64 `json:"restart_prob"`         // probability to start from a stored sample (0.95)
+	InitStd     float64 `json:"init_std"`             // std of fresh starts (1)
+}
+
+// DefaultLangevin is the authors' Swiss-roll preset (method.md §5).
+func DefaultLangevin() Langevin {
+	return Langevin{Steps: 100, StepSize: 0.05, Noise: 0.005, BufferSize: 10000, RestartProb: 0.95, InitStd: 1}
+}
+
+// ErrSpec is wrapped by every error about an invalid Spec.
+var ErrSpec = errors.New("invalid model spec")
+
+// Validate checks the fields common to every kind; constructors check the
+// rest.
+func (s Spec) Validate() error {
+	switch {
+	case s.Kind != KindGMM && s.Kind != KindNeural:
+		return fmt.Errorf("%w: unknown kind %q (want %q or %q)", ErrSpec, s.Kind, KindGMM, KindNeural)
+	case s.XDim < 1 || s.YDim < 1:
+		return fmt.Errorf("%w: dimensions %d → %d must be positive", ErrSpec, s.XDim, s.YDim)
+	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
+		return fmt.Errorf("%w: eps %v must be positive and finite", ErrSpec, s.Eps)
+	}
+	for _, h := range [][]int{s.CostHidden, s.WeightHidden, s.PotentialHidden} {
+		for _, n := range h {
+			if n < 1 {
+				return fmt.Errorf("%w: hidden layer size %d must be positive", ErrSpec, n)
+			}
+		}
+	}
+	return nil
+}
