@@ -1,0 +1,541 @@
+package datasets
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// CSVOptions selects the x and y columns of a data file.
+//
+// A pattern equal to a header name selects that column; any other pattern is
+// a path.Match glob ("x*", "feat_[0-9]") selecting every matching column in
+// header order. Columns are taken in the order of the patterns. A pattern that
+// selects nothing, or a column selected twice (or as both x and y), is an
+// error.
+//
+// If exactly one of XCols and YCols is empty, it stands for every column the
+// other does not select. If both are empty, a single file or paired file
+// cannot be split and reading it fails; a sources or targets file alone then
+// contributes all of its columns. Columns selected by neither are ignored and
+// may hold anything (ids, labels).
+type CSVOptions struct {
+	XCols, YCols []string
+	// RequirePairs makes a data set without pairs an error: fitting needs
+	// pairs, inspecting a file does not.
+	RequirePairs bool
+}
+
+// ReadCSV reads the single-file format: a header row, then one row per
+// sample. A row with every selected x and y value is a pair, a row whose y
+// cells are all empty is an unpaired source, a row whose x cells are all
+// empty is an unpaired target; any other row is an error. Cells holding only
+// spaces count as empty; values and header names are trimmed of surrounding
+// spaces, and header names must be unique. Blank lines are skipped. Errors
+// about the content wrap ErrFormat and are *FormatError values locating the
+// problem.
+//
+// The file is read twice (first to count the rows of each stream, then to
+// parse them into exactly sized matrices), so memory is 8 bytes per selected
+// value plus a fixed buffer, and path must be a seekable file, not a pipe.
+func ReadCSV(path string, opt CSVOptions) (*Streams, error) {
+	t, err := loadTable(path, modeMixed, func(h *header) ([]int, []int, error) {
+		return h.splitXY(opt.XCols, opt.YCols)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Streams{XNames: t.xNames, YNames: t.yNames, PairX: t.pairX, PairY: t.pairY, SourceX: t.srcX, TargetY: t.tgtY}
+	if opt.RequirePairs && s.PairX.Rows == 0 {
+		return nil, &FormatError{File: path, Reason: "no pairs (rows with every x and y value); fitting needs at least one"}
+	}
+	return s, nil
+}
+
+// ReadSeparate reads the three streams from separate files, any of which may
+// be "": pairedPath holds x and y columns (selected as in ReadCSV, every cell
+// filled), sourcesPath x columns only and targetsPath y columns only. When a
+// paired file is given, the sources and targets files must have columns with
+// the same names as its x and y columns (in any order; extra columns are
+// ignored). Otherwise XCols (YCols) select the columns of the sources
+// (targets) file, all of them if empty. Every file given must have at least
+// one data row.
+func ReadSeparate(pairedPath, sourcesPath, targetsPath string, opt CSVOptions) (*Streams, error) {
+	if pairedPath == "" && (sourcesPath == "" || targetsPath == "") {
+		if sourcesPath == "" && targetsPath == "" {
+			return nil, errors.New("no data files given")
+		}
+		return nil, errors.New("without a paired file, both a sources and a targets file are needed to know the x and y columns")
+	}
+	if opt.RequirePairs && pairedPath == "" {
+		return nil, errors.New("no paired file given; fitting needs pairs")
+	}
+	s := &Streams{}
+	if pairedPath != "" {
+		t, err := loadTable(pairedPath, modePair, func(h *header) ([]int, []int, error) {
+			return h.splitXY(opt.XCols, opt.YCols)
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.XNames, s.YNames, s.PairX, s.PairY = t.xNames, t.yNames, t.pairX, t.pairY
+	}
+	if sourcesPath != "" {
+		t, err := loadTable(sourcesPath, modeSource, func(h *header) ([]int, []int, error) {
+			x, err := h.selectSide(s.XNames, opt.XCols, "paired file's x column")
+			return x, nil, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.XNames, s.SourceX = t.xNames, t.srcX
+	} else {
+		s.SourceX = Matrix{Cols: len(s.XNames), Data: []float64{}}
+	}
+	if targetsPath != "" {
+		t, err := loadTable(targetsPath, modeTarget, func(h *header) ([]int, []int, error) {
+			y, err := h.selectSide(s.YNames, opt.YCols, "paired file's y column")
+			return nil, y, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.YNames, s.TargetY = t.yNames, t.tgtY
+	} else {
+		s.TargetY = Matrix{Cols: len(s.YNames), Data: []float64{}}
+	}
+	if pairedPath == "" {
+		s.PairX = Matrix{Cols: len(s.XNames), Data: []float64{}}
+		s.PairY = Matrix{Cols: len(s.YNames), Data: []float64{}}
+	}
+	return s, nil
+}
+
+// ReadMatrixCSV reads a plain numeric table with a header row: the columns
+// selected by cols (names or globs as in CSVOptions), or all columns if cols
+// is empty. Every selected cell must hold a finite number. It returns the
+// values and the selected column names.
+func ReadMatrixCSV(path string, cols []string) (Matrix, []string, error) {
+	t, err := loadTable(path, modeSource, func(h *header) ([]int, []int, error) {
+		x, err := h.selectSide(nil, cols, "")
+		return x, nil, err
+	})
+	if err != nil {
+		return Matrix{}, nil, err
+	}
+	return t.srcX, t.xNames, nil
+}
+
+// rowMode says which kinds of rows a file may hold.
+type rowMode int
+
+const (
+	modeMixed  rowMode = iota // pairs, sources and targets (the single-file format)
+	modePair                  // pairs only
+	modeSource                // x values only
+	modeTarget                // y values only
+)
+
+type rowKind int
+
+const (
+	kindPair rowKind = iota
+	kindSource
+	kindTarget
+)
+
+// header is the first record of a file.
+type header struct {
+	file  string
+	line  int
+	names []string
+	index map[string]int
+}
+
+func readHeader(rr *recordReader) (*header, error) {
+	ok, err := rr.next()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &FormatError{File: rr.file, Reason: "empty file: no header row"}
+	}
+	h := &header{file: rr.file, line: rr.line, names: make([]string, len(rr.fields)), index: make(map[string]int, len(rr.fields))}
+	for i, f := range rr.fields {
+		name := string(trimBlank(f))
+		if j, dup := h.index[name]; dup {
+			return nil, &FormatError{File: rr.file, Line: rr.line, Column: i + 1, Name: name,
+				Reason: fmt.Sprintf("duplicate column name (also column %d)", j+1)}
+		}
+		h.names[i], h.index[name] = name, i
+	}
+	return h, nil
+}
+
+func (h *header) errorf(format string, args ...any) error {
+	return &FormatError{File: h.file, Line: h.line, Reason: fmt.Sprintf(format, args...)}
+}
+
+// selectPatterns returns the header indices selected by patterns, see
+// CSVOptions.
+func (h *header) selectPatterns(patterns []string) ([]int, error) {
+	var idx []int
+	taken := make(map[int]string)
+	take := func(i int, pattern string) error {
+		if prev, dup := taken[i]; dup {
+			return &FormatError{File: h.file, Line: h.line, Column: i + 1, Name: h.names[i],
+				Reason: fmt.Sprintf("column selected twice (by %q and %q)", prev, pattern)}
+		}
+		taken[i] = pattern
+		idx = append(idx, i)
+		return nil
+	}
+	for _, p := range patterns {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return nil, h.errorf("empty column name in the column list")
+		}
+		if i, ok := h.index[p]; ok {
+			if err := take(i, p); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, h.errorf("bad column pattern %q: %v", p, err)
+		}
+		found := false
+		for i, name := range h.names {
+			if ok, _ := path.Match(p, name); ok {
+				found = true
+				if err := take(i, p); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if !found {
+			return nil, h.errorf("unknown column %q (the header has %s)", p, h.describe())
+		}
+	}
+	return idx, nil
+}
+
+// describe lists the column names for an error message, shortened for
+// wide files.
+func (h *header) describe() string {
+	const show = 12
+	quoted := make([]string, 0, show)
+	for i, n := range h.names {
+		if i == show {
+			return strings.Join(quoted, ", ") + fmt.Sprintf(", … (%d columns)", len(h.names))
+		}
+		quoted = append(quoted, strconv.Quote(n))
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// rest returns the indices of the columns not in idx, in header order.
+func (h *header) rest(idx []int) []int {
+	used := make([]bool, len(h.names))
+	for _, i := range idx {
+		used[i] = true
+	}
+	var out []int
+	for i := range h.names {
+		if !used[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// splitXY selects the x and y columns of a file holding both.
+func (h *header) splitXY(xPatterns, yPatterns []string) (x, y []int, err error) {
+	if len(xPatterns) == 0 && len(yPatterns) == 0 {
+		return nil, nil, h.errorf("no x or y columns given: name the x columns, the y columns or both")
+	}
+	if len(xPatterns) > 0 {
+		if x, err = h.selectPatterns(xPatterns); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(yPatterns) > 0 {
+		if y, err = h.selectPatterns(yPatterns); err != nil {
+			return nil, nil, err
+		}
+	}
+	switch {
+	case len(xPatterns) == 0:
+		x = h.rest(y)
+	case len(yPatterns) == 0:
+		y = h.rest(x)
+	}
+	inX := make(map[int]bool, len(x))
+	for _, i := range x {
+		inX[i] = true
+	}
+	for _, i := range y {
+		if inX[i] {
+			return nil, nil, &FormatError{File: h.file, Line: h.line, Column: i + 1, Name: h.names[i], Reason: "column selected as both x and y"}
+		}
+	}
+	if len(x) == 0 {
+		return nil, nil, h.errorf("no x columns left once the y columns are taken")
+	}
+	if len(y) == 0 {
+		return nil, nil, h.errorf("no y columns left once the x columns are taken")
+	}
+	return x, y, nil
+}
+
+// selectSide selects the columns of a one-sided file: the exact names
+// known from another file if any, else the patterns, else every column.
+func (h *header) selectSide(known, patterns []string, knownFrom string) ([]int, error) {
+	if known != nil {
+		idx := make([]int, len(known))
+		for k, name := range known {
+			i, ok := h.index[name]
+			if !ok {
+				return nil, h.errorf("no column named %q (the %s)", name, knownFrom)
+			}
+			idx[k] = i
+		}
+		return idx, nil
+	}
+	if len(patterns) > 0 {
+		return h.selectPatterns(patterns)
+	}
+	return h.rest(nil), nil
+}
+
+// table is what loadTable read.
+type table struct {
+	xNames, yNames           []string
+	pairX, pairY, srcX, tgtY Matrix
+}
+
+// loadTable reads a file in two passes: the first validates the layout and
+// counts the rows of each kind, the second parses the values into matrices
+// allocated at their final size.
+func loadTable(path string, mode rowMode, choose func(*header) (x, y []int, err error)) (*table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // already names the path
+	}
+	defer f.Close()
+	rr := newRecordReader(f, path)
+	h, err := readHeader(rr)
+	if err != nil {
+		return nil, err
+	}
+	xIdx, yIdx, err := choose(h)
+	if err != nil {
+		return nil, err
+	}
+	sc := rowScanner{rr: rr, h: h, mode: mode, x: xIdx, y: yIdx}
+
+	var count [3]int
+	for {
+		kind, ok, err := sc.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		count[kind]++
+	}
+	if count[kindPair]+count[kindSource]+count[kindTarget] == 0 {
+		return nil, &FormatError{File: path, Reason: "no data rows after the header"}
+	}
+
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewind %s: %w", path, err)
+	}
+	rr.reset(f)
+	if _, err := readHeader(rr); err != nil {
+		return nil, err
+	}
+	dx, dy := len(xIdx), len(yIdx)
+	t := &table{
+		xNames: pick(h.names, xIdx),
+		yNames: pick(h.names, yIdx),
+		pairX:  NewMatrix(count[kindPair], dx),
+		pairY:  NewMatrix(count[kindPair], dy),
+		srcX:   NewMatrix(count[kindSource], dx),
+		tgtY:   NewMatrix(count[kindTarget], dy),
+	}
+	var filled [3]int
+	changed := &FormatError{File: path, Reason: "the file changed while it was being read"}
+	for {
+		kind, ok, err := sc.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if filled[kind] == count[kind] {
+			return nil, changed
+		}
+		r := filled[kind]
+		filled[kind]++
+		switch kind {
+		case kindPair:
+			err = sc.parse(xIdx, t.pairX.Row(r))
+			if err == nil {
+				err = sc.parse(yIdx, t.pairY.Row(r))
+			}
+		case kindSource:
+			err = sc.parse(xIdx, t.srcX.Row(r))
+		case kindTarget:
+			err = sc.parse(yIdx, t.tgtY.Row(r))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if filled != count {
+		return nil, changed
+	}
+	return t, nil
+}
+
+func pick(names []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for k, i := range idx {
+		out[k] = names[i]
+	}
+	return out
+}
+
+// rowScanner reads data records and classifies them.
+type rowScanner struct {
+	rr   *recordReader
+	h    *header
+	mode rowMode
+	x, y []int
+}
+
+func (sc *rowScanner) errorAt(col int, reason string) error {
+	return &FormatError{File: sc.rr.file, Line: sc.rr.line, Column: col + 1, Name: sc.h.names[col], Reason: reason}
+}
+
+// next reads one record and says what kind of row it is.
+func (sc *rowScanner) next() (rowKind, bool, error) {
+	ok, err := sc.rr.next()
+	if err != nil || !ok {
+		var fe *FormatError
+		if errors.As(err, &fe) && fe.Column > 0 && fe.Column <= len(sc.h.names) {
+			fe.Name = sc.h.names[fe.Column-1]
+		}
+		return 0, false, err
+	}
+	if n, want := len(sc.rr.fields), len(sc.h.names); n != want {
+		// Name the first missing column, or the first one too many.
+		fe := &FormatError{File: sc.rr.file, Line: sc.rr.line, Column: min(n, want) + 1,
+			Reason: fmt.Sprintf("row has %d fields but the header has %d columns", n, want)}
+		if n < want {
+			fe.Name = sc.h.names[n]
+		}
+		return 0, false, fe
+	}
+	xEmpty, xFirst := sc.empties(sc.x)
+	yEmpty, yFirst := sc.empties(sc.y)
+	switch sc.mode {
+	case modePair, modeSource, modeTarget:
+		first := xFirst
+		if first < 0 {
+			first = yFirst
+		}
+		if first >= 0 {
+			return 0, false, sc.errorAt(first, "empty cell (every selected cell of this file needs a value)")
+		}
+		switch sc.mode {
+		case modeSource:
+			return kindSource, true, nil
+		case modeTarget:
+			return kindTarget, true, nil
+		}
+		return kindPair, true, nil
+	}
+	dx, dy := len(sc.x), len(sc.y)
+	switch {
+	case xEmpty == 0 && yEmpty == 0:
+		return kindPair, true, nil
+	case xEmpty == 0 && yEmpty == dy:
+		return kindSource, true, nil
+	case xEmpty == dx && yEmpty == 0:
+		return kindTarget, true, nil
+	case xEmpty == dx && yEmpty == dy:
+		return 0, false, sc.errorAt(sc.x[0], "row has no x or y value")
+	}
+	col, side := xFirst, "x"
+	if xEmpty == 0 || xEmpty == dx {
+		col, side = yFirst, "y"
+	}
+	return 0, false, sc.errorAt(col, fmt.Sprintf(
+		"empty cell in a row with other %s values (a row is a pair with every value, a source with every y cell empty, or a target with every x cell empty)", side))
+}
+
+// empties counts the empty cells among cols and returns the first one.
+func (sc *rowScanner) empties(cols []int) (n, first int) {
+	first = -1
+	for _, c := range cols {
+		if len(trimBlank(sc.rr.fields[c])) == 0 {
+			if n == 0 {
+				first = c
+			}
+			n++
+		}
+	}
+	return n, first
+}
+
+// parse converts the cells cols of the current record into dst.
+func (sc *rowScanner) parse(cols []int, dst []float64) error {
+	for k, c := range cols {
+		cell := trimBlank(sc.rr.fields[c])
+		// The string view is read by ParseFloat only for the duration of the
+		// call (its errors keep a copy), so it need not be copied; copying
+		// would cost an allocation per value.
+		v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(cell), len(cell)), 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return sc.errorAt(c, fmt.Sprintf("%s is outside the float64 range", quoteCell(cell)))
+		case err != nil:
+			return sc.errorAt(c, fmt.Sprintf("not a number: %s", quoteCell(cell)))
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return sc.errorAt(c, fmt.Sprintf("NaN and infinite values are not allowed: %s", quoteCell(cell)))
+		}
+		dst[k] = v
+	}
+	return nil
+}
+
+// quoteCell quotes a cell for an error message, shortening long ones (a
+// misplaced text column can hold whole paragraphs).
+func quoteCell(cell []byte) string {
+	const limit = 40
+	if len(cell) > limit {
+		return strconv.Quote(string(cell[:limit])) + "…"
+	}
+	return strconv.Quote(string(cell))
+}
+
+// trimBlank removes surrounding ASCII spaces and tabs.
+func trimBlank(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
