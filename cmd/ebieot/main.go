@@ -36,8 +36,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags:                globalFlags(),
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		Commands:             []*cli.Command{
+		Commands: []*cli.Command{
 			// Each command lives in its own file and is built by newCommand.
+			generateCommand(),
+			sinkhornCommand(),
+			inspectCommand(),
+			fitCommand(),
+			sampleCommand(),
+			logprobCommand(),
+			describeCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
