@@ -1,0 +1,119 @@
+package energy
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func benchLossGrad(b *testing.B, spec Spec, batch int) {
+	g := testGMM(b, spec, 81)
+	bt := testBatch(testRNG(82), spec, batch, batch, batch)
+	grad := make([]float64, len(g.Params()))
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := processCPUTime()
+	for b.Loop() {
+		if _, err := g.LossGrad(ctx, bt, grad, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(processCPUTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkGMMLossGradSwissRoll is one step of the Swiss-roll preset:
+// N = 50, M = 25, Dx = Dy = 2, ε = 1, linear heads, 128 rows per stream.
+func BenchmarkGMMLossGradSwissRoll(b *testing.B) {
+	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}, 128)
+}
+
+// BenchmarkGMMLossGradWeather is the weather shape: 188 → 94, N = M = 10,
+// ε = 0.01, batch 32, b head hidden [940], log v head hidden [10].
+func BenchmarkGMMLossGradWeather(b *testing.B) {
+	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
+		CostHidden: []int{940}, WeightHidden: []int{10}}, 32)
+}
+
+// BenchmarkGMMLossGradWeatherFullCov is the weather shape with Cholesky
+// factors instead of diagonal A_n.
+func BenchmarkGMMLossGradWeatherFullCov(b *testing.B) {
+	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
+		CostHidden: []int{940}, WeightHidden: []int{10}, FullCov: true}, 32)
+}
+
+// reportRate reports items per wall second and per CPU second (all threads
+// together) for perOp items per iteration.
+func reportRate(b *testing.B, perOp int, cpuStart time.Duration, unit string) {
+	items := float64(perOp * b.N)
+	b.ReportMetric(items/b.Elapsed().Seconds(), unit+"/s")
+	if cpu := processCPUTime() - cpuStart; cpu > 0 {
+		b.ReportMetric(items/cpu.Seconds(), unit+"/cpu-s")
+	}
+}
+
+var evalShapes = []struct{ N, M, D int }{{10, 5, 2}, {50, 25, 2}, {10, 5, 94}, {50, 25, 94}}
+
+// BenchmarkGMMSampleBatch draws one sample for each of 1024 different x's
+// (the unconditional metric's pattern); reports samples/s.
+func BenchmarkGMMSampleBatch(b *testing.B) {
+	for _, s := range evalShapes {
+		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
+			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			g := testGMM(b, spec, 83)
+			const rows = 1024
+			xs := randn(testRNG(84), rows*s.D, 1)
+			ys := make([]float64, rows*s.D)
+			rng := testRNG(85)
+			cpu := processCPUTime()
+			for b.Loop() {
+				if err := g.SampleBatch(context.Background(), xs, rows, rng, ys); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRate(b, rows, cpu, "samples")
+		})
+	}
+}
+
+// BenchmarkGMMSampleOneX draws 1024 samples at one x (the conditional
+// metric's pattern); reports samples/s.
+func BenchmarkGMMSampleOneX(b *testing.B) {
+	for _, s := range evalShapes {
+		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
+			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			g := testGMM(b, spec, 83)
+			const n = 1024
+			x := randn(testRNG(84), s.D, 1)
+			ys := make([]float64, n*s.D)
+			rng := testRNG(85)
+			cpu := processCPUTime()
+			for b.Loop() {
+				if err := g.Sample(context.Background(), x, n, rng, ys); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRate(b, n, cpu, "samples")
+		})
+	}
+}
+
+// BenchmarkGMMLogProbBatch scores 1024 (x, y) rows; reports evaluations/s.
+func BenchmarkGMMLogProbBatch(b *testing.B) {
+	for _, s := range evalShapes {
+		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
+			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			g := testGMM(b, spec, 83)
+			const rows = 1024
+			xs, ys := randn(testRNG(84), rows*s.D, 1), randn(testRNG(86), rows*s.D, 1)
+			out := make([]float64, rows)
+			cpu := processCPUTime()
+			for b.Loop() {
+				if err := g.LogProbBatch(context.Background(), xs, ys, rows, out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRate(b, rows, cpu, "evals")
+		})
+	}
+}

@@ -1,0 +1,286 @@
+package energy
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+type streamKind uint8
+
+const (
+	streamPair streamKind = iota
+	streamSource
+	streamTarget
+)
+
+// rowTask is a fixed block of rows of one stream. Its partial loss and
+// potential gradient are kept apart and summed in task order afterwards, so
+// the result does not depend on which goroutine ran which block, nor on how
+// many there were.
+type rowTask struct {
+	stream streamKind
+	lo, hi int
+	acc    int // index into lossWork.taskAcc; −1 for pairs
+	loss   float64
+}
+
+const (
+	minTaskRows     = 8
+	maxTasksPerKind = 16
+)
+
+func (g *GMM) potGradLen() int {
+	N, D := g.spec.Potentials, g.spec.YDim
+	return N + N*D + N*g.covLen()
+}
+
+// LossGrad evaluates the three terms of method.md §3 on b and overwrites
+// grad with ∂Total/∂Params, using the closed forms of §4 chained through the
+// log-softmaxes, the softplus and (by backpropagation) the x-networks. A
+// stream with no rows contributes 0 and no gradient. rng is unused: the GMM
+// gradient is exact. The work is split into fixed blocks of rows run on
+// GOMAXPROCS goroutines and reduced in a fixed order, so the result is
+// bit-identical for any thread count. Scratch buffers live in the model and
+// are reused; a call allocates only a few small objects for its goroutines.
+//
+// Errors wrap ErrShape (batch or grad lengths), ErrNonFinite (the loss
+// overflowed or the parameters hold NaN; terms and grad are still written)
+// or the context's error.
+func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Rand) (LossTerms, error) {
+	if err := ctx.Err(); err != nil {
+		return LossTerms{}, err
+	}
+	if err := g.checkBatch(b, grad); err != nil {
+		return LossTerms{}, err
+	}
+	w := &g.work
+	w.mu.Lock()
+	defer w.mu.Unlock()
+
+	s := g.spec
+	M, dx, dy := s.CostComponents, s.XDim, s.YDim
+	p := &w.pot
+	p.update(g)
+
+	// Both heads run once on the stacked x's: pairs first, then sources.
+	rows := b.NPair + b.NSource
+	w.xs = grow(w.xs, rows*dx)
+	copy(w.xs, b.PairX)
+	copy(w.xs[b.NPair*dx:], b.SourceX)
+	var bOut, zOut []float64
+	if rows > 0 {
+		bOut = g.bNet.forward(g.params, w.xs, rows, &w.bTape)
+		zOut = g.vNet.forward(g.params, w.xs, rows, &w.vTape)
+	}
+	w.logv = grow(w.logv, rows*M)
+	w.dB = grow(w.dB, rows*M*dy)
+	w.dV = grow(w.dV, rows*M)
+
+	w.tasks = w.tasks[:0]
+	nAcc := 0
+	addTasks := func(kind streamKind, n int) {
+		size := max(minTaskRows, (n+maxTasksPerKind-1)/maxTasksPerKind)
+		for lo := 0; lo < n; lo += size {
+			t := rowTask{stream: kind, lo: lo, hi: min(n, lo+size), acc: -1}
+			if kind != streamPair {
+				t.acc = nAcc
+				nAcc++
+			}
+			w.tasks = append(w.tasks, t)
+		}
+	}
+	addTasks(streamPair, b.NPair)
+	addTasks(streamSource, b.NSource)
+	addTasks(streamTarget, b.NTarget)
+	accLen := g.potGradLen()
+	for len(w.taskAcc) < nAcc {
+		w.taskAcc = append(w.taskAcc, nil)
+	}
+	for i := range nAcc {
+		w.taskAcc[i] = grow(w.taskAcc[i], accLen)
+		clear(w.taskAcc[i])
+	}
+
+	sPair, sSource, sTarget := 0.0, 0.0, 0.0
+	if b.NPair > 0 {
+		sPair = 1 / float64(b.NPair)
+	}
+	if b.NSource > 0 {
+		sSource = 1 / float64(b.NSource)
+	}
+	if b.NTarget > 0 {
+		sTarget = -1 / float64(b.NTarget) // the target term enters with a minus
+	}
+
+	run := func(t *rowTask, sc *rowScratch) {
+		sum := 0.0
+		switch t.stream {
+		case streamPair:
+			for i := t.lo; i < t.hi; i++ {
+				logv := w.logv[i*M : (i+1)*M]
+				logSoftmax(logv, zOut[i*M:(i+1)*M])
+				bi := bOut[i*M*dy : (i+1)*M*dy]
+				y := b.PairY[i*dy : (i+1)*dy]
+				lse := p.logCost(logv, bi, y, sc)
+				sum -= lse // c/ε = −lse
+				p.costGrad(y, lse, sPair, sc, w.dV[i*M:(i+1)*M], w.dB[i*M*dy:(i+1)*M*dy])
+			}
+		case streamSource:
+			acc := w.taskAcc[t.acc]
+			lo, hi := b.NPair+t.lo, b.NPair+t.hi
+			for i := lo; i < hi; i++ {
+				logSoftmax(w.logv[i*M:(i+1)*M], zOut[i*M:(i+1)*M])
+			}
+			logv, bi := w.logv[lo*M:hi*M], bOut[lo*M*dy:hi*M*dy]
+			dV, dB := w.dV[lo*M:hi*M], w.dB[lo*M*dy:hi*M*dy]
+			if !p.full {
+				sum = p.partitionBlockDiag(logv, bi, hi-lo, sSource, &sc.blk, acc, dV, dB)
+				break
+			}
+			for i := 0; i < hi-lo; i++ {
+				sum += p.logPartition(logv[i*M:(i+1)*M], bi[i*M*dy:(i+1)*M*dy], true, sc)
+				p.partitionGradFull(bi[i*M*dy:(i+1)*M*dy], sSource, sc, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
+			}
+		case streamTarget:
+			acc := w.taskAcc[t.acc]
+			for i := t.lo; i < t.hi; i++ {
+				y := b.TargetY[i*dy : (i+1)*dy]
+				lse := p.logPotential(y, &sc.pot)
+				sum += lse
+				p.potentialGrad(y, lse, sTarget, &sc.pot, acc)
+			}
+		}
+		t.loss = sum
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(w.tasks))
+	for len(w.workers) < workers {
+		w.workers = append(w.workers, &rowScratch{})
+	}
+	for _, sc := range w.workers[:workers] {
+		sc.size(p)
+	}
+	if workers <= 1 {
+		for i := range w.tasks {
+			run(&w.tasks[i], w.workers[0])
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Add(1)
+			go func(sc *rowScratch) {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(w.tasks) {
+						return
+					}
+					run(&w.tasks[i], sc)
+				}
+			}(w.workers[k])
+		}
+		wg.Wait()
+	}
+
+	var terms LossTerms
+	w.potGrad = grow(w.potGrad, accLen)
+	clear(w.potGrad)
+	for i := range w.tasks {
+		t := &w.tasks[i]
+		switch t.stream {
+		case streamPair:
+			terms.Paired += t.loss
+		case streamSource:
+			terms.LogPartition += t.loss
+		case streamTarget:
+			terms.Target += t.loss
+		}
+		if t.acc >= 0 {
+			for k, v := range w.taskAcc[t.acc] {
+				w.potGrad[k] += v
+			}
+		}
+	}
+	terms.Paired *= sPair
+	terms.LogPartition *= sSource
+	terms.Target *= -sTarget
+	terms.Total = terms.Paired - terms.Target + terms.LogPartition
+
+	clear(grad)
+	g.chainPotential(p, w.potGrad, grad)
+	if rows > 0 {
+		// Through log v = z − logsumexp(z): ∂/∂z_k = g_k − v_k Σ_j g_j.
+		for i := 0; i < rows; i++ {
+			gv, logv := w.dV[i*M:(i+1)*M], w.logv[i*M:(i+1)*M]
+			sum := 0.0
+			for _, v := range gv {
+				sum += v
+			}
+			for k, lv := range logv {
+				gv[k] -= math.Exp(lv) * sum
+			}
+		}
+		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)
+		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
+	}
+	if math.IsNaN(terms.Total) || math.IsInf(terms.Total, 0) {
+		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
+	}
+	return terms, nil
+}
+
+// chainPotential writes into grad the gradient with respect to raw_w, a and
+// raw_A (or the packed factors) given acc = ∂/∂(log w, a, A or L).
+func (g *GMM) chainPotential(p *potential, acc, grad []float64) {
+	N, D := p.N, p.D
+	gw := acc[:N]
+	// log w = raw − logsumexp(raw): ∂/∂raw_k = g_k − w_k Σ_n g_n.
+	sum := 0.0
+	for _, v := range gw {
+		sum += v
+	}
+	for k, v := range gw {
+		grad[g.offRawW+k] = v - math.Exp(p.logw[k])*sum
+	}
+	copy(grad[g.offA:g.offA+N*D], acc[N:N+N*D])
+	gc, out := acc[N+N*D:], grad[g.offCov:g.offCov+N*g.covLen()]
+	if !p.full {
+		for i, v := range gc {
+			out[i] = v * p.dDiag[i]
+		}
+		return
+	}
+	copy(out, gc)
+	k := packedLen(D)
+	for n := 0; n < N; n++ {
+		for i := 0; i < D; i++ {
+			out[n*k+packedLen(i)+i] *= p.dDiag[n*D+i]
+		}
+	}
+}
+
+// checkBatch validates the shapes of a batch and of grad.
+func (g *GMM) checkBatch(b *Batch, grad []float64) error {
+	dx, dy := g.spec.XDim, g.spec.YDim
+	switch {
+	case b == nil:
+		return fmt.Errorf("GMM loss: %w: nil batch", ErrShape)
+	case len(grad) != len(g.params):
+		return fmt.Errorf("GMM loss: %w: gradient has %d entries, the model %d parameters", ErrShape, len(grad), len(g.params))
+	case b.NPair < 0 || b.NSource < 0 || b.NTarget < 0:
+		return fmt.Errorf("GMM loss: %w: negative row count (%d pairs, %d sources, %d targets)", ErrShape, b.NPair, b.NSource, b.NTarget)
+	case len(b.PairX) != b.NPair*dx || len(b.PairY) != b.NPair*dy:
+		return fmt.Errorf("GMM loss: %w: %d pairs need %d x and %d y values, have %d and %d", ErrShape, b.NPair, b.NPair*dx, b.NPair*dy, len(b.PairX), len(b.PairY))
+	case len(b.SourceX) != b.NSource*dx:
+		return fmt.Errorf("GMM loss: %w: %d sources need %d values, have %d", ErrShape, b.NSource, b.NSource*dx, len(b.SourceX))
+	case len(b.TargetY) != b.NTarget*dy:
+		return fmt.Errorf("GMM loss: %w: %d targets need %d values, have %d", ErrShape, b.NTarget, b.NTarget*dy, len(b.TargetY))
+	}
+	return nil
+}

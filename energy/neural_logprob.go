@@ -1,0 +1,150 @@
+package energy
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// nnFitSamples is how many Langevin samples fit the Gaussian proposal.
+const nnFitSamples = 256
+
+// LogProbEstimate estimates log π(y|x) = −E(y|x) − log Z(x) by importance
+// sampling of Z(x) = ∫ exp(−E(y'|x)) dy' with nSamples draws from a
+// defensive mixture proposal
+//
+//	q = ½·N(m, 4S + 10⁻⁶I) + ½·N(0, InitStd²·I),
+//
+// where m and S are the mean and covariance of min(nSamples, 256) Langevin
+// samples of π(·|x) (the widened fitted component covers the modes the
+// sampler finds, the broad one keeps the weights bounded away from them).
+// stderr is the delta-method standard error of log Ẑ,
+// sd(w)/(mean(w)·√nSamples) for the weights w = exp(−E)/q. Ẑ is unbiased,
+// so logp is biased upwards by about stderr²/2; both are trustworthy only
+// when the proposal covers the conditional, which a small stderr does not
+// prove (mass far from every proposal component goes unseen). Neural does
+// not implement Density because this is not exact.
+func (n *Neural) LogProbEstimate(ctx context.Context, x, y []float64, nSamples int, rng *rand.Rand) (logp, stderr float64, err error) {
+	dx, dy := n.spec.XDim, n.spec.YDim
+	switch {
+	case len(x) != dx || len(y) != dy:
+		return 0, 0, fmt.Errorf("neural log-probability: x and y have %d and %d values, want %d and %d", len(x), len(y), dx, dy)
+	case nSamples < 2:
+		return 0, 0, fmt.Errorf("neural log-probability: %d importance samples, want at least 2", nSamples)
+	}
+	fit := min(nSamples, nnFitSamples)
+	samples := make([]float64, fit*dy)
+	if err := n.Sample(ctx, x, fit, rng, samples); err != nil {
+		return 0, 0, fmt.Errorf("neural log-probability: %w", err)
+	}
+	mean := make([]float64, dy)
+	for i := 0; i < fit; i++ {
+		for d := range dy {
+			mean[d] += samples[i*dy+d] / float64(fit)
+		}
+	}
+	cov := mat.NewSymDense(dy, nil)
+	for i := 0; i < fit; i++ {
+		row := samples[i*dy : (i+1)*dy]
+		for a := range dy {
+			for b := a; b < dy; b++ {
+				cov.SetSym(a, b, cov.At(a, b)+4*(row[a]-mean[a])*(row[b]-mean[b])/float64(fit-1))
+			}
+		}
+	}
+	for d := range dy {
+		cov.SetSym(d, d, cov.At(d, d)+1e-6)
+	}
+	var chol mat.Cholesky
+	if !chol.Factorize(cov) {
+		return 0, 0, fmt.Errorf("neural log-probability: proposal covariance is not positive definite")
+	}
+	var lower mat.TriDense
+	chol.LTo(&lower)
+	logDetHalf := 0.0 // ½ log det(4S + 10⁻⁶I)
+	for d := range dy {
+		logDetHalf += math.Log(lower.At(d, d))
+	}
+	broad := n.lv.InitStd
+	norm := -0.5 * float64(dy) * math.Log(2*math.Pi)
+
+	// Draw every proposal first (one sequential use of rng), then evaluate
+	// the energies in batches on the graph.
+	logW := make([]float64, nSamples) // log q(y_k) until the energies are in
+	props := make([]float64, nSamples*dy)
+	z, r := mat.NewVecDense(dy, nil), mat.NewVecDense(dy, nil)
+	for k := range nSamples {
+		yk := props[k*dy : (k+1)*dy]
+		fitted := rng.Float64() < 0.5
+		for d := range dy {
+			z.SetVec(d, rng.NormFloat64())
+		}
+		if fitted {
+			r.MulVec(&lower, z)
+			for d := range dy {
+				yk[d] = mean[d] + r.AtVec(d)
+			}
+		} else {
+			for d := range dy {
+				yk[d] = broad * z.AtVec(d)
+			}
+		}
+		// log of each component's density at yk.
+		for d := range dy {
+			r.SetVec(d, yk[d]-mean[d])
+		}
+		if err := r.SolveVec(&lower, r); err != nil {
+			return 0, 0, fmt.Errorf("neural log-probability: %w", err)
+		}
+		logFitted := norm - logDetHalf - 0.5*mat.Dot(r, r)
+		ss := 0.0
+		for _, v := range yk {
+			ss += v * v
+		}
+		logBroad := norm - float64(dy)*math.Log(broad) - 0.5*ss/(broad*broad)
+		logW[k] = math.Log(0.5) + nnLogAddExp(logFitted, logBroad)
+	}
+	xs := make([]float64, nSamples*dx)
+	for k := range nSamples {
+		copy(xs[k*dx:], x)
+	}
+	energy := make([]float64, nSamples)
+	if err := n.energyRows(ctx, xs, props, energy); err != nil {
+		return 0, 0, fmt.Errorf("neural log-probability: %w", err)
+	}
+	for k, e := range energy {
+		logW[k] = -e - logW[k]
+	}
+	maxW := math.Inf(-1)
+	for _, v := range logW {
+		maxW = math.Max(maxW, v)
+	}
+	if math.IsInf(maxW, 0) || math.IsNaN(maxW) {
+		return 0, 0, fmt.Errorf("neural log-probability: importance weights are not finite")
+	}
+	// Scaled weights w/max(w) keep the moments in range.
+	var s1, s2 float64
+	for _, v := range logW {
+		w := math.Exp(v - maxW)
+		s1 += w
+		s2 += w * w
+	}
+	k := float64(nSamples)
+	meanW := s1 / k
+	varW := math.Max(0, (s2/k-meanW*meanW)*k/(k-1))
+	logZ := maxW + math.Log(meanW)
+	return -n.Energy(x, y) - logZ, math.Sqrt(varW/k) / meanW, nil
+}
+
+func nnLogAddExp(a, b float64) float64 {
+	if a < b {
+		a, b = b, a
+	}
+	if math.IsInf(a, -1) {
+		return a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}

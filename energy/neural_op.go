@@ -1,0 +1,541 @@
+package energy
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The networks are built from a few fused gorgonia ops instead of
+// gorgonia's MatMul/BroadcastAdd/LeakyRelu. With 100 Langevin passes per
+// training step the element-wise work between the matrix products, and the
+// fresh zeroed tensor gorgonia allocates for every intermediate on every
+// run, cost more than the products themselves; the ops below do one pass
+// per layer and write into a buffer each node keeps across runs (every run
+// overwrites it completely). gorgonia still does the graph work: symbolic
+// differentiation through the ops' SymDiff, pruning to the requested
+// gradients, scheduling.
+//
+// Matrix products go to gorgonia's BLAS (G.WhichBLAS), so the openblas build
+// tag reaches them.
+
+var (
+	nnMatrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
+	nnVectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
+)
+
+// nnBuffer is an op's output kept across runs.
+type nnBuffer struct{ t *tensor.Dense }
+
+// get returns a rows×cols (cols 0: a vector of rows) tensor and its data,
+// reallocating only when the shape changes.
+func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
+	if b.t == nil || !b.t.Shape().Eq(tensor.Shape(shape)) {
+		size := 1
+		for _, s := range shape {
+			size *= s
+		}
+		b.t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(make([]float64, size)))
+	}
+	return b.t, b.t.Data().([]float64)
+}
+
+// nnDenseOp computes act(Σ_k A_k·W_k + b) for inputs A_1..A_K, W_1..W_K, b:
+// a dense layer whose input is the column-wise concatenation of the A_k
+// (the cost network's [x, y] without materialising the concatenation, so
+// ∇_y is direct). act is the LeakyReLU of the given slope; slope 1 is the
+// identity (the linear output layer).
+type nnDenseOp struct {
+	parts int
+	slope float64
+	out   nnBuffer
+}
+
+func nnDense(slope float64, inputs, weights []*G.Node, bias *G.Node) (*G.Node, error) {
+	if len(inputs) != len(weights) || len(inputs) == 0 {
+		return nil, fmt.Errorf("dense layer: %d inputs and %d weights", len(inputs), len(weights))
+	}
+	args := append(append(append([]*G.Node(nil), inputs...), weights...), bias)
+	return G.ApplyOp(&nnDenseOp{parts: len(inputs), slope: slope}, args...)
+}
+
+func (op *nnDenseOp) Arity() int { return 2*op.parts + 1 }
+
+func (op *nnDenseOp) Type() hm.Type {
+	ts := make([]hm.Type, 0, 2*op.parts+2)
+	for range 2 * op.parts {
+		ts = append(ts, nnMatrixType)
+	}
+	return hm.NewFnType(append(ts, nnVectorType, nnMatrixType)...)
+}
+
+func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != op.Arity() {
+		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(in))
+	}
+	a, ok1 := in[0].(tensor.Shape)
+	w, ok2 := in[op.parts].(tensor.Shape)
+	if !ok1 || !ok2 || len(a) != 2 || len(w) != 2 {
+		return nil, fmt.Errorf("%v: inputs are not matrices", op)
+	}
+	return tensor.Shape{a[0], w[1]}, nil
+}
+
+func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != op.Arity() {
+		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(in))
+	}
+	b, err := nnFloats(in[2*op.parts])
+	if err != nil {
+		return nil, fmt.Errorf("%v: bias: %w", op, err)
+	}
+	cols := len(b)
+	rows := 0
+	if s := in[0].Shape(); len(s) == 2 {
+		rows = s[0]
+	}
+	t, out := op.out.get(rows, cols)
+	for i := 0; i < rows; i++ {
+		copy(out[i*cols:(i+1)*cols], b)
+	}
+	impl := G.WhichBLAS()
+	for k := 0; k < op.parts; k++ {
+		a, err := nnFloats(in[k])
+		if err != nil {
+			return nil, fmt.Errorf("%v: input %d: %w", op, k, err)
+		}
+		w, err := nnFloats(in[op.parts+k])
+		if err != nil {
+			return nil, fmt.Errorf("%v: weight %d: %w", op, k, err)
+		}
+		as, ws := in[k].Shape(), in[op.parts+k].Shape()
+		if len(as) != 2 || len(ws) != 2 || as[0] != rows || as[1] != ws[0] || ws[1] != cols {
+			return nil, fmt.Errorf("%v: shapes %v·%v + (%d) do not match", op, as, ws, cols)
+		}
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, cols, as[1], 1, a, as[1], w, cols, 1, out, cols)
+	}
+	if op.slope != 1 {
+		slope := op.slope
+		for i, v := range out {
+			// max(v, αv) is LeakyReLU for 0 < α ≤ 1 and compiles without
+			// a branch; the signs of pre-activations are unpredictable.
+			out[i] = max(v, slope*v)
+		}
+	}
+	return t, nil
+}
+
+func (op *nnDenseOp) DiffWRT(inputs int) []bool {
+	d := make([]bool, inputs)
+	for i := range d {
+		d[i] = true
+	}
+	return d
+}
+
+func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != op.Arity() {
+		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(inputs))
+	}
+	dz := grad
+	if op.slope != 1 {
+		var err error
+		if dz, err = G.ApplyOp(&nnActGradOp{slope: op.slope}, output, grad); err != nil {
+			return nil, fmt.Errorf("%v: activation gradient: %w", op, err)
+		}
+	}
+	grads := make(G.Nodes, op.Arity())
+	for k := 0; k < op.parts; k++ {
+		a, w := inputs[k], inputs[op.parts+k]
+		var err error
+		if grads[k], err = G.ApplyOp(&nnMatMulOp{transB: true}, dz, w); err != nil {
+			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
+		}
+		if grads[op.parts+k], err = G.ApplyOp(&nnMatMulOp{transA: true}, a, dz); err != nil {
+			return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
+		}
+	}
+	var err error
+	if grads[2*op.parts], err = G.ApplyOp(&nnColSumOp{}, dz); err != nil {
+		return nil, fmt.Errorf("%v: bias gradient: %w", op, err)
+	}
+	return grads, nil
+}
+
+func (op *nnDenseOp) ReturnsPtr() bool      { return false }
+func (op *nnDenseOp) CallsExtern() bool     { return false }
+func (op *nnDenseOp) OverwritesInput() int  { return -1 }
+func (op *nnDenseOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnDenseOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnDenseOp) String() string        { return fmt.Sprintf("nnDense{%d, %v}", op.parts, op.slope) }
+
+// nnActGradOp maps (out, g) to g ⊙ act'(out); the LeakyReLU's derivative
+// can be read from its output because the slope is positive.
+type nnActGradOp struct {
+	slope float64
+	out   nnBuffer
+}
+
+func (op *nnActGradOp) Arity() int { return 2 }
+
+func (op *nnActGradOp) Type() hm.Type {
+	return hm.NewFnType(nnMatrixType, nnMatrixType, nnMatrixType)
+}
+
+func (op *nnActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("%v: input is not a matrix", op)
+	}
+	return s.Clone(), nil
+}
+
+func (op *nnActGradOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	act, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	g, err := nnFloats(in[1])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	s := in[0].Shape()
+	if len(act) != len(g) || len(s) != 2 {
+		return nil, fmt.Errorf("%v: %d activations but %d gradients", op, len(act), len(g))
+	}
+	t, out := op.out.get(s[0], s[1])
+	out = out[:len(act)]
+	g = g[:len(act)]
+	drop := 1 - op.slope
+	for i, a := range act {
+		// Branch-free: the factor is 1 − (1 − α)·signbit(a).
+		neg := float64(math.Float64bits(a) >> 63)
+		out[i] = g[i] * (1 - drop*neg)
+	}
+	return t, nil
+}
+
+func (op *nnActGradOp) ReturnsPtr() bool      { return false }
+func (op *nnActGradOp) CallsExtern() bool     { return false }
+func (op *nnActGradOp) OverwritesInput() int  { return -1 }
+func (op *nnActGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnActGradOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnActGradOp) String() string        { return fmt.Sprintf("nnActGrad{%v}", op.slope) }
+
+// nnMatMulOp is op(A)·op(B) with op a transpose where flagged: the
+// backward products of nnDenseOp.
+type nnMatMulOp struct {
+	transA, transB bool
+	out            nnBuffer
+}
+
+func (op *nnMatMulOp) Arity() int { return 2 }
+
+func (op *nnMatMulOp) Type() hm.Type {
+	return hm.NewFnType(nnMatrixType, nnMatrixType, nnMatrixType)
+}
+
+func (op *nnMatMulOp) dims(a, b tensor.Shape) (m, n, k int, err error) {
+	if len(a) != 2 || len(b) != 2 {
+		return 0, 0, 0, fmt.Errorf("%v: inputs are not matrices", op)
+	}
+	m, k = a[0], a[1]
+	if op.transA {
+		m, k = k, m
+	}
+	kb, n := b[0], b[1]
+	if op.transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		return 0, 0, 0, fmt.Errorf("%v: shapes %v and %v do not match", op, a, b)
+	}
+	return m, n, k, nil
+}
+
+func (op *nnMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	a, ok1 := in[0].(tensor.Shape)
+	b, ok2 := in[1].(tensor.Shape)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%v: inputs are not tensors", op)
+	}
+	m, n, _, err := op.dims(a, b)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{m, n}, nil
+}
+
+func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	a, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	b, err := nnFloats(in[1])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	as, bs := in[0].Shape(), in[1].Shape()
+	m, n, k, err := op.dims(as, bs)
+	if err != nil {
+		return nil, err
+	}
+	t, out := op.out.get(m, n)
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if op.transA {
+		ta = blas.Trans
+	}
+	if op.transB {
+		tb = blas.Trans
+	}
+	G.WhichBLAS().Dgemm(ta, tb, m, n, k, 1, a, as[1], b, bs[1], 0, out, n)
+	return t, nil
+}
+
+func (op *nnMatMulOp) ReturnsPtr() bool      { return false }
+func (op *nnMatMulOp) CallsExtern() bool     { return false }
+func (op *nnMatMulOp) OverwritesInput() int  { return -1 }
+func (op *nnMatMulOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnMatMulOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnMatMulOp) String() string {
+	return fmt.Sprintf("nnMatMul{%v, %v}", op.transA, op.transB)
+}
+
+// nnColSumOp sums a matrix over its rows: the bias gradient.
+type nnColSumOp struct{ out nnBuffer }
+
+func (op *nnColSumOp) Arity() int    { return 1 }
+func (op *nnColSumOp) Type() hm.Type { return hm.NewFnType(nnMatrixType, nnVectorType) }
+
+func (op *nnColSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	}
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("%v: input is not a matrix", op)
+	}
+	return tensor.Shape{s[1]}, nil
+}
+
+func (op *nnColSumOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	}
+	a, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	s := in[0].Shape()
+	if len(s) != 2 {
+		return nil, fmt.Errorf("%v: input is not a matrix", op)
+	}
+	t, out := op.out.get(s[1])
+	clear(out)
+	for i := 0; i+s[1] <= len(a); i += s[1] {
+		for j, v := range a[i : i+s[1]] {
+			out[j] += v
+		}
+	}
+	return t, nil
+}
+
+func (op *nnColSumOp) ReturnsPtr() bool      { return false }
+func (op *nnColSumOp) CallsExtern() bool     { return false }
+func (op *nnColSumOp) OverwritesInput() int  { return -1 }
+func (op *nnColSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnColSumOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnColSumOp) String() string        { return "nnColSum" }
+
+// nnWeightedSumOp is Σ_i v_i·w_i for column vectors v (n×1) and w (n×1),
+// a scalar. It also keeps a copy of v as seen during the run: gorgonia
+// reuses registers, and a later op may write into v's storage before the
+// caller reads it, so the per-row network outputs are read from here.
+type nnWeightedSumOp struct{ seen []float64 }
+
+func (op *nnWeightedSumOp) Arity() int { return 2 }
+func (op *nnWeightedSumOp) Type() hm.Type {
+	return hm.NewFnType(nnMatrixType, nnMatrixType, tensor.Float64)
+}
+
+func (op *nnWeightedSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	return tensor.ScalarShape(), nil
+}
+
+func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	v, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	w, err := nnFloats(in[1])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	if len(v) != len(w) {
+		return nil, fmt.Errorf("%v: %d values but %d weights", op, len(v), len(w))
+	}
+	op.seen = append(op.seen[:0], v...)
+	sum := 0.0
+	for i, x := range v {
+		sum += x * w[i]
+	}
+	return G.NewF64(sum), nil
+}
+
+func (op *nnWeightedSumOp) DiffWRT(inputs int) []bool { return []bool{true, false} }
+
+func (op *nnWeightedSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(inputs))
+	}
+	dv, err := G.ApplyOp(&nnScaleOp{}, inputs[1], grad)
+	if err != nil {
+		return nil, fmt.Errorf("%v: gradient: %w", op, err)
+	}
+	return G.Nodes{dv, nil}, nil
+}
+
+func (op *nnWeightedSumOp) ReturnsPtr() bool      { return false }
+func (op *nnWeightedSumOp) CallsExtern() bool     { return false }
+func (op *nnWeightedSumOp) OverwritesInput() int  { return -1 }
+func (op *nnWeightedSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnWeightedSumOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnWeightedSumOp) String() string        { return "nnWeightedSum" }
+
+// nnScaleOp is w·g for a matrix w and a scalar g: the gradient of
+// nnWeightedSumOp.
+type nnScaleOp struct{ out nnBuffer }
+
+func (op *nnScaleOp) Arity() int { return 2 }
+func (op *nnScaleOp) Type() hm.Type {
+	return hm.NewFnType(nnMatrixType, tensor.Float64, nnMatrixType)
+}
+
+func (op *nnScaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("%v: input is not a matrix", op)
+	}
+	return s.Clone(), nil
+}
+
+func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 2 {
+		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	}
+	w, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	var g float64
+	switch v := in[1].(type) {
+	case *G.F64:
+		g = float64(*v)
+	default:
+		d, err := nnFloats(v)
+		if err != nil || len(d) != 1 {
+			return nil, fmt.Errorf("%v: scale of type %T is not a float64 scalar", op, v)
+		}
+		g = d[0]
+	}
+	s := in[0].Shape()
+	t, out := op.out.get(s[0], s[1])
+	for i, x := range w {
+		out[i] = g * x
+	}
+	return t, nil
+}
+
+func (op *nnScaleOp) ReturnsPtr() bool      { return false }
+func (op *nnScaleOp) CallsExtern() bool     { return false }
+func (op *nnScaleOp) OverwritesInput() int  { return -1 }
+func (op *nnScaleOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnScaleOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnScaleOp) String() string        { return "nnScale" }
+
+// nnCaptureOp copies its input into seen when it runs and returns a dummy
+// scalar. gorgonia does not keep a graph's outputs alive to the end of a
+// run: a register may be reused, and overwritten in place, once its last
+// reader has run. Results are therefore read from captures, which see the
+// value while it is guaranteed intact.
+type nnCaptureOp struct{ seen []float64 }
+
+func nnCapture(n *G.Node) (*nnCaptureOp, *G.Node, error) {
+	op := &nnCaptureOp{}
+	out, err := G.ApplyOp(op, n)
+	return op, out, err
+}
+
+func (op *nnCaptureOp) Arity() int { return 1 }
+func (op *nnCaptureOp) Type() hm.Type {
+	return hm.NewFnType(hm.TypeVariable('a'), tensor.Float64)
+}
+
+func (op *nnCaptureOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return tensor.ScalarShape(), nil
+}
+
+func (op *nnCaptureOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != 1 {
+		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	}
+	v, err := nnFloats(in[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", op, err)
+	}
+	op.seen = append(op.seen[:0], v...)
+	return G.NewF64(0), nil
+}
+
+func (op *nnCaptureOp) ReturnsPtr() bool      { return false }
+func (op *nnCaptureOp) CallsExtern() bool     { return false }
+func (op *nnCaptureOp) OverwritesInput() int  { return -1 }
+func (op *nnCaptureOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *nnCaptureOp) Hashcode() uint32      { return nnHash(op) }
+func (op *nnCaptureOp) String() string        { return "nnCapture" }
+
+func nnHash(op interface{ WriteHash(hash.Hash) }) uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+// nnFloats returns the float64 storage of a graph value.
+func nnFloats(v G.Value) ([]float64, error) {
+	t, ok := v.(tensor.Tensor)
+	if !ok {
+		return nil, fmt.Errorf("value of type %T is not a tensor", v)
+	}
+	data, ok := t.Data().([]float64)
+	if !ok {
+		return nil, fmt.Errorf("tensor of %v is not float64", t.Dtype())
+	}
+	return data, nil
+}
