@@ -394,3 +394,27 @@ func TestLongBadCellsAreShortenedInMessages(t *testing.T) {
 		t.Fatalf("message of %d bytes: %v", len(err.Error()), err)
 	}
 }
+
+func TestReadColumnCSV(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "g.csv")
+	if err := os.WriteFile(path, []byte("x1,group,y1\r\n1, a ,2\n\n3,\"b,c\",4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadColumnCSV(path, "group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != "a" || got[1] != "b,c" {
+		t.Fatalf("labels %q", got)
+	}
+	if _, err := ReadColumnCSV(path, "nope"); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("unknown column: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("a,b\n1,2\n3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadColumnCSV(path, "b"); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("ragged row: %v", err)
+	}
+}

@@ -539,3 +539,38 @@ func trimBlank(b []byte) []byte {
 	}
 	return b
 }
+
+// ReadColumnCSV returns the text of one column (by exact name) for every
+// data row of a CSV file, trimmed of surrounding spaces: labels such as a
+// group id that ReadMatrixCSV, which reads numbers, cannot hold.
+func ReadColumnCSV(path, name string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rr := newRecordReader(f, path)
+	h, err := readHeader(rr)
+	if err != nil {
+		return nil, err
+	}
+	col, ok := h.index[name]
+	if !ok {
+		return nil, h.errorf("unknown column %q (the header has %s)", name, h.describe())
+	}
+	var out []string
+	for {
+		ok, err := rr.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		if n := len(rr.fields); n != len(h.names) {
+			return nil, &FormatError{File: path, Line: rr.line, Column: min(n, len(h.names)) + 1,
+				Reason: fmt.Sprintf("row has %d fields but the header has %d columns", n, len(h.names))}
+		}
+		out = append(out, string(trimBlank(rr.fields[col])))
+	}
+}

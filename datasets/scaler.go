@@ -218,3 +218,20 @@ func (sc Scaler) Apply(s *Streams) *Streams {
 		TargetY: sc.Y.Transform(s.TargetY),
 	}
 }
+
+// IdentityScaler leaves both sides in their original units (mean 0, std 1
+// for every column): for data already on a sensible scale, or to reproduce
+// a published setting that works in raw units.
+func IdentityScaler(dx, dy int) Scaler {
+	ones := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = 1
+		}
+		return v
+	}
+	return Scaler{
+		X: Standardizer{Mean: make([]float64, dx), Std: ones(dx)},
+		Y: Standardizer{Mean: make([]float64, dy), Std: ones(dy)},
+	}
+}

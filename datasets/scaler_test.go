@@ -145,3 +145,20 @@ func TestScalerValidateAndCheckReject(t *testing.T) {
 		t.Error("scaler for 1 x column accepted data with 2")
 	}
 }
+
+func TestIdentityScalerChangesNothing(t *testing.T) {
+	sc := IdentityScaler(2, 3)
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := Matrix{Rows: 2, Cols: 3, Data: []float64{1.5, -2, 3e-300, 4, 5, -6e10}}
+	got := sc.Y.Transform(m)
+	for i, v := range got.Data {
+		if v != m.Data[i] {
+			t.Fatalf("value %d changed from %v to %v", i, m.Data[i], v)
+		}
+	}
+	if sc.Y.LogDetJacobian() != 0 {
+		t.Fatal("identity has a non-zero log-Jacobian")
+	}
+}
