@@ -27,7 +27,7 @@ type Spec struct {
 	// GMM only.
 	Potentials     int     `json:"potentials,omitempty"`      // N, mixture components of the potential
 	CostComponents int     `json:"cost_components,omitempty"` // M, exponential tilts of the cost
-	WeightHidden   []int   `json:"weight_hidden,omitempty"`   // x-network of the log v(x) head; nil = CostHidden
+	WeightHidden   []int   `json:"weight_hidden"`             // x-network of the log v(x) head; nil = CostHidden, [] = linear
 	FullCov        bool    `json:"full_cov,omitempty"`        // Cholesky-factored A_n instead of diagonal
 	AInit          float64 `json:"a_init,omitempty"`          // initial diagonal of A_n (default 0.1)
 
