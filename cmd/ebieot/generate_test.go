@@ -115,7 +115,7 @@ func TestGenerateRejectsBadRequests(t *testing.T) {
 		{with("--paired", "-2"), "--paired -2"},
 		{with("--paired", "0", "--sources", "0", "--targets", "0"), "nothing to generate"},
 		{with("stray"), `unexpected argument "stray"`},
-		{[]string{"generate", "gaussian", "--paired", "3", "--out", out}, "Required flags"},
+		{[]string{"generate", "gaussian", "--paired", "3", "--out", out}, "required flag --sources not set"},
 		{[]string{"generate"}, "name a data set"},
 		{[]string{"generate", "swissroll", "--paired", "-1", "--sources", "1", "--targets", "1", "--seed", "1", "--out", out}, "--paired -1"},
 		{[]string{"generate", "gaussian", "--paired", "3", "--sources", "3", "--targets", "3", "--seed", "1", "--out", filepath.Join(dir, "no", "such", "dir.csv")}, "no such file or directory"},

@@ -38,6 +38,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand:      true,
 		Commands: []*cli.Command{
 			// Each command lives in its own file and is built by newCommand.
+			demoCommand(),
 			generateCommand(),
 			sinkhornCommand(),
 			inspectCommand(),
@@ -45,6 +46,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			sampleCommand(),
 			logprobCommand(),
 			describeCommand(),
+			evalCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -68,10 +70,19 @@ func globalFlags() []cli.Flag {
 // positional arguments are rejected and --threads takes effect.
 func newCommand(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	// urfave/cli checks required flags before any hook runs, so a stray word
+	// (after which it ignores every flag) would be reported as a missing
+	// flag; the check is done here instead, after the stray-word check.
+	required := takeRequired(cmd.Flags)
 	action := cmd.Action
 	cmd.Action = func(c *cli.Context) error {
 		if c.Args().Present() {
 			return fmt.Errorf("%s: unexpected argument %q: this command takes flags only (put every flag before any other word)", cmd.Name, c.Args().First())
+		}
+		for _, name := range required {
+			if !c.IsSet(name) {
+				return fmt.Errorf("%s: required flag --%s not set (see 'ebieot %s --help')", cmd.Name, name, c.Command.FullName())
+			}
 		}
 		n := threads(c)
 		if n < 0 {
@@ -83,6 +94,31 @@ func newCommand(cmd *cli.Command) *cli.Command {
 		return action(c)
 	}
 	return cmd
+}
+
+// takeRequired clears the Required mark of flags and returns their names.
+func takeRequired(flags []cli.Flag) []string {
+	var names []string
+	for _, f := range flags {
+		var req *bool
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			req = &f.Required
+		case *cli.IntFlag:
+			req = &f.Required
+		case *cli.Float64Flag:
+			req = &f.Required
+		case *cli.Uint64Flag:
+			req = &f.Required
+		case *cli.BoolFlag:
+			req = &f.Required
+		}
+		if req != nil && *req {
+			*req = false
+			names = append(names, f.Names()[0])
+		}
+	}
+	return names
 }
 
 // threads is the --threads value given after the command if any, else the

@@ -14,8 +14,8 @@ import (
 func streamFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "data", Usage: "one CSV holding pairs, unpaired sources (empty y cells) and unpaired targets (empty x cells)"},
-		&cli.StringFlag{Name: "x-cols", Usage: "x columns: names or glob patterns, comma-separated (e.g. 'x*' or a,b,c)"},
-		&cli.StringFlag{Name: "y-cols", Usage: "y columns: names or glob patterns, comma-separated"},
+		&cli.StringFlag{Name: "x-cols", Usage: "x columns: names or glob patterns, comma-separated (e.g. 'x*' or a,b,c); if omitted, every column that is not a y column"},
+		&cli.StringFlag{Name: "y-cols", Usage: "y columns: names or glob patterns, comma-separated; if omitted, every column that is not an x column"},
 		&cli.StringFlag{Name: "paired", Usage: "CSV of pairs (x and y columns)"},
 		&cli.StringFlag{Name: "sources", Usage: "CSV of unpaired sources (x columns)"},
 		&cli.StringFlag{Name: "targets", Usage: "CSV of unpaired targets (y columns)"},
@@ -31,8 +31,8 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 	case data != "" && separate:
 		return nil, fmt.Errorf("give either --data or --paired/--sources/--targets, not both")
 	case data != "":
-		if len(opt.XCols) == 0 || len(opt.YCols) == 0 {
-			return nil, fmt.Errorf("--data needs --x-cols and --y-cols")
+		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
+			return nil, fmt.Errorf("--data needs --x-cols, --y-cols or both (one alone means the other is every remaining column)")
 		}
 		return datasets.ReadCSV(data, opt)
 	case separate:

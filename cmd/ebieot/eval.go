@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ebieot/ebieot/baseline"
+	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/eot"
+	"github.com/ebieot/ebieot/internal/atomicfile"
+	"github.com/ebieot/ebieot/plots"
+)
+
+func evalCommand() *cli.Command {
+	return newCommand(&cli.Command{
+		Name:  "eval",
+		Usage: "evaluate a model on held-out pairs: NLL, energy score, calibration, MMD, Sinkhorn divergence",
+		Description: `Reads the model's x and y columns from --holdout (pairs the model never saw) and
+prints a table of metrics in the data's original units: the held-out conditional NLL
+(mean ± standard error), the energy score of --samples model draws per row, the coverage
+of central prediction regions, and the MMD² and Sinkhorn divergence between one model
+draw per held-out x and the held-out y's (these two in the model's standardised y units,
+so that every column counts alike). With --group-col, rows sharing a label are
+treated as several y's of one x and per-group Fréchet distances are added.
+
+--baselines also fits, on the model's training data (give it with the same data flags
+as fit), (a) the same model on the pairs alone — the semi-supervised gain — and (b) a
+linear-Gaussian regression on the pairs, and reports both the same way.`,
+		Flags: append(streamFlags(),
+			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
+			&cli.StringFlag{Name: "holdout", Required: true, Usage: "CSV of held-out pairs with the model's x and y columns"},
+			&cli.StringFlag{Name: "group-col", Usage: "column of --holdout labelling rows that share one x"},
+			&cli.IntFlag{Name: "samples", Value: 100, Usage: "model draws per held-out row"},
+			&cli.Float64Flag{Name: "sinkhorn-eps", Value: 0.001, Usage: "ε of the Sinkhorn divergence (cost ½‖x−y‖² in standardised y units)"},
+			&cli.BoolFlag{Name: "baselines", Usage: "also fit and evaluate the pairs-only model and a linear-Gaussian regression (needs the training data flags)"},
+			&cli.Float64Flag{Name: "ridge", Value: baseline.DefaultRidge, Usage: "ridge penalty of the linear baseline"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
+			&cli.StringFlag{Name: "json", Usage: "also write the report as JSON to this file"},
+			&cli.StringFlag{Name: "plots", Usage: "directory for PNG plots"},
+		),
+		Action: runEval,
+	})
+}
+
+func runEval(c *cli.Context) error {
+	mf, model, err := eot.LoadModel(c.String("model"))
+	if err != nil {
+		return err
+	}
+	x, y, groups, err := readHoldout(c.String("holdout"), mf, c.String("group-col"))
+	if err != nil {
+		return err
+	}
+	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups}
+	rep, err := eot.Evaluate(c.Context, model, mf.Scaler, x, y, opt)
+	if err != nil {
+		return err
+	}
+	if c.Bool("baselines") {
+		if rep.Baselines, err = evalBaselines(c, mf, x, y, opt); err != nil {
+			return err
+		}
+	}
+	printReport(c.App.Writer, rep)
+	if path := c.String("json"); path != "" {
+		if err := writeJSON(path, rep); err != nil {
+			return err
+		}
+	}
+	if dir := c.String("plots"); dir != "" {
+		if err := evalPlots(c.Context, dir, mf, model, x, y, c.Uint64("seed")); err != nil {
+			return err
+		}
+		if !quiet(c) {
+			fmt.Fprintf(c.App.ErrWriter, "plots in %s\n", dir)
+		}
+	}
+	return nil
+}
+
+// readHoldout reads the model's columns (and an optional group column)
+// from a held-out CSV.
+func readHoldout(path string, mf *eot.ModelFile, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
+	cols := append(append([]string(nil), mf.XNames...), mf.YNames...)
+	xy, _, err := datasets.ReadMatrixCSV(path, cols)
+	if err != nil {
+		return x, y, nil, err
+	}
+	dx, dy := mf.Spec.XDim, mf.Spec.YDim
+	x, y = datasets.NewMatrix(xy.Rows, dx), datasets.NewMatrix(xy.Rows, dy)
+	for i := 0; i < xy.Rows; i++ {
+		copy(x.Row(i), xy.Row(i)[:dx])
+		copy(y.Row(i), xy.Row(i)[dx:])
+	}
+	if groupCol != "" {
+		if groups, err = datasets.ReadColumnCSV(path, groupCol); err != nil {
+			return x, y, nil, err
+		}
+	}
+	return x, y, groups, nil
+}
+
+// evalBaselines fits the two baselines on the model's training data, in
+// the model's standardised coordinates, and evaluates them.
+func evalBaselines(c *cli.Context, mf *eot.ModelFile, x, y datasets.Matrix, opt eot.EvalOptions) (map[string]*eot.Report, error) {
+	streams, err := readStreams(c)
+	if err != nil {
+		return nil, fmt.Errorf("--baselines needs the training data: %w", err)
+	}
+	if err := sameColumns(mf, streams); err != nil {
+		return nil, fmt.Errorf("--baselines: %w", err)
+	}
+	if d := eot.DataDigest(streams); d != mf.Training.DataDigest && !quiet(c) {
+		fmt.Fprintf(c.App.ErrWriter, "warning: the data given is not the data the model was trained on (digest %s, model %s)\n", d, mf.Training.DataDigest)
+	}
+	scaled := mf.Scaler.Apply(streams)
+	if scaled.PairX.Rows < 2 {
+		return nil, fmt.Errorf("--baselines: the training data has %d pairs; the baselines need at least 2", scaled.PairX.Rows)
+	}
+	out := map[string]*eot.Report{}
+
+	pairsOnly, err := fitPairsOnly(c.Context, mf, scaled, c.Uint64("seed"), quiet(c), c.App.ErrWriter)
+	if err != nil {
+		return nil, err
+	}
+	if out["pairs_only"], err = eot.Evaluate(c.Context, pairsOnly, mf.Scaler, x, y, opt); err != nil {
+		return nil, err
+	}
+	lin, err := baseline.FitLinearGaussian(scaled.PairX.Data, scaled.PairY.Data, scaled.PairX.Rows, mf.Spec.XDim, mf.Spec.YDim, c.Float64("ridge"))
+	if err != nil {
+		return nil, fmt.Errorf("linear baseline: %w", err)
+	}
+	if out["linear_gaussian"], err = eot.Evaluate(c.Context, lin, mf.Scaler, x, y, opt); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// fitPairsOnly trains the model's architecture, with its recorded training
+// settings, on the pairs alone: sources and targets are then the pairs' own
+// x's and y's.
+func fitPairsOnly(ctx context.Context, mf *eot.ModelFile, scaled *datasets.Streams, seed uint64, silent bool, log io.Writer) (energy.Model, error) {
+	pairs := &datasets.Streams{XNames: scaled.XNames, YNames: scaled.YNames, PairX: scaled.PairX, PairY: scaled.PairY,
+		SourceX: datasets.NewMatrix(0, scaled.XDim()), TargetY: datasets.NewMatrix(0, scaled.YDim())}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	model, err := newModel(mf.Spec, pairs, rng)
+	if err != nil {
+		return nil, err
+	}
+	tr := mf.Training
+	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential, Seed: seed}
+	if mf.Spec.Kind == energy.KindNeural {
+		opts.AdamBetas = neuralDefaults.betas
+	}
+	if !silent {
+		fmt.Fprintf(log, "fitting the pairs-only baseline (%d pairs, %d steps)\n", pairs.PairX.Rows, opts.Steps)
+	}
+	if _, err := eot.Fit(ctx, model, pairs, nil, opts); err != nil {
+		return nil, fmt.Errorf("pairs-only baseline: %w", err)
+	}
+	return model, nil
+}
+
+func printReport(w io.Writer, rep *eot.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	names := []string{"model"}
+	reports := []*eot.Report{rep}
+	for _, n := range []string{"pairs_only", "linear_gaussian"} {
+		if b, ok := rep.Baselines[n]; ok {
+			names, reports = append(names, n), append(reports, b)
+		}
+	}
+	fmt.Fprintf(tw, "metric (%d held-out pairs)", rep.Rows)
+	for _, n := range names {
+		fmt.Fprintf(tw, "\t%s", n)
+	}
+	fmt.Fprintln(tw)
+	row := func(label string, cell func(r *eot.Report) string) {
+		fmt.Fprint(tw, label)
+		for _, r := range reports {
+			fmt.Fprintf(tw, "\t%s", cell(r))
+		}
+		fmt.Fprintln(tw)
+	}
+	row("NLL (lower is better)", func(r *eot.Report) string {
+		if r.NLL == nil {
+			return "n/a"
+		}
+		s := fmt.Sprintf("%.4f ± %.4f", r.NLL.Mean, r.NLL.StdErr)
+		if !r.NLLExact {
+			s += " (estimate)"
+		}
+		return s
+	})
+	row("energy score", func(r *eot.Report) string {
+		return fmt.Sprintf("%.4f ± %.4f", r.EnergyScore.Mean, r.EnergyScore.StdErr)
+	})
+	for i, cv := range rep.Coverage {
+		row(fmt.Sprintf("coverage at %.0f%%", 100*cv.Level), func(r *eot.Report) string {
+			return fmt.Sprintf("%.1f%%", 100*r.Coverage[i].Observed)
+		})
+	}
+	row("MMD² (marginal)", func(r *eot.Report) string { return fmt.Sprintf("%.3g", r.MMD) })
+	row("Sinkhorn divergence", func(r *eot.Report) string { return fmt.Sprintf("%.3g", r.Sinkhorn) })
+	if rep.Groups != nil {
+		row(fmt.Sprintf("FID per group (%d)", rep.Groups.Groups), func(r *eot.Report) string {
+			return fmt.Sprintf("%.4g ± %.2g", r.Groups.FID.Mean, r.Groups.FID.StdErr)
+		})
+		row("vFID per group", func(r *eot.Report) string {
+			return fmt.Sprintf("%.4g ± %.2g", r.Groups.VFID.Mean, r.Groups.VFID.StdErr)
+		})
+	}
+	tw.Flush()
+}
+
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// evalPlots draws model samples against the held-out y's, conditional
+// samples at a few held-out x's, and the training curves.
+func evalPlots(ctx context.Context, dir string, mf *eot.ModelFile, model energy.Model, x, y datasets.Matrix, seed uint64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	sampler := eot.Sampler(model)
+	pushed, err := eot.SampleEach(ctx, sampler, mf.Scaler, x, 1, seed)
+	if err != nil {
+		return err
+	}
+	yl := func(j int) string { return mf.YNames[min(j, len(mf.YNames)-1)] }
+	dy := mf.Spec.YDim
+	if dy >= 2 {
+		if err := plots.Scatter(filepath.Join(dir, "samples.png"), "model samples vs held-out y", yl(0), yl(1), []plots.Cloud{
+			{Name: "held-out y", Points: y.Data, Dim: dy},
+			{Name: "model (one draw per held-out x)", Points: pushed.Data, Dim: dy},
+		}, 6, 6); err != nil {
+			return err
+		}
+		// Conditional samples at up to four held-out x's.
+		probes := x.SelectRows(spread(x.Rows, 4))
+		cond, err := eot.SampleEach(ctx, sampler, mf.Scaler, probes, 300, seed+1)
+		if err != nil {
+			return err
+		}
+		clouds := []plots.Cloud{{Name: "held-out y", Points: y.Data, Dim: dy, Size: 1}}
+		for i := 0; i < probes.Rows; i++ {
+			clouds = append(clouds, plots.Cloud{Name: fmt.Sprintf("π(y|x=%s)", shortVec(probes.Row(i))), Points: cond.Data[i*300*dy : (i+1)*300*dy], Dim: dy})
+		}
+		if err := plots.Scatter(filepath.Join(dir, "conditionals.png"), "conditional samples at held-out x's", yl(0), yl(1), clouds, 6, 6); err != nil {
+			return err
+		}
+	}
+	return trainingPlot(filepath.Join(dir, "training.png"), mf.Training.History)
+}
+
+// trainingPlot draws the loss terms and the validation NLL over steps.
+func trainingPlot(path string, h []eot.LogEntry) error {
+	if len(h) == 0 {
+		return nil
+	}
+	steps := make([]float64, len(h))
+	total, paired, valid := make([]float64, len(h)), make([]float64, len(h)), make([]float64, len(h))
+	for i, e := range h {
+		steps[i], total[i], paired[i], valid[i] = float64(e.Step), e.Total, e.Paired, e.ValidNLL
+	}
+	return plots.Lines(path, "training", "step", "loss (standardised units)", []plots.Curve{
+		{Name: "loss L", X: steps, Y: total}, {Name: "paired term", X: steps, Y: paired}, {Name: "validation NLL", X: steps, Y: valid},
+	}, false, 7, 4)
+}
+
+// spread picks up to k indices spread evenly over [0, n).
+func spread(n, k int) []int {
+	k = min(k, n)
+	idx := make([]int, k)
+	for i := range idx {
+		idx[i] = i * n / k
+	}
+	return idx
+}
+
+func shortVec(v []float64) string {
+	if len(v) > 3 {
+		return fmt.Sprintf("(%.2g, %.2g, …)", v[0], v[1])
+	}
+	s := "("
+	for i, x := range v {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%.2g", x)
+	}
+	return s + ")"
+}
