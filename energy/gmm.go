@@ -129,12 +129,12 @@ func newGMMLayout(spec Spec) (*GMM, error) {
 	g.blocks = append(g.bNet.blocks("b", RoleCost), g.vNet.blocks("logv", RoleCost)...)
 	g.blocks = append(g.blocks,
 		ParamBlock{Name: "raw_w", Role: RolePotential, Offset: g.offRawW, Len: N},
-		ParamBlock{Name: "a", Role: RolePotential, Offset: g.offA, Len: N * dy, Rows: N, Cols: dy})
+		ParamBlock{Name: "a", Role: RolePotential, Offset: g.offA, Len: N * dy})
 	if spec.FullCov {
 		// A stack of packed triangles is not a linear map: no matrix shape.
 		g.blocks = append(g.blocks, ParamBlock{Name: "chol", Role: RolePotential, Offset: g.offCov, Len: N * g.covLen()})
 	} else {
-		g.blocks = append(g.blocks, ParamBlock{Name: "raw_A", Role: RolePotential, Offset: g.offCov, Len: N * dy, Rows: N, Cols: dy})
+		g.blocks = append(g.blocks, ParamBlock{Name: "raw_A", Role: RolePotential, Offset: g.offCov, Len: N * dy})
 	}
 	return g, nil
 }

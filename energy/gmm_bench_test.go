@@ -28,6 +28,12 @@ func BenchmarkGMMLossGradSwissRoll(b *testing.B) {
 	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}, 128)
 }
 
+// BenchmarkGMMLossGradSwissRollFullCov is the Swiss-roll step with
+// Cholesky factors instead of diagonal A_n (the generic per-row path).
+func BenchmarkGMMLossGradSwissRollFullCov(b *testing.B) {
+	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25, FullCov: true}, 128)
+}
+
 // BenchmarkGMMLossGradWeather is the weather shape: 188 → 94, N = M = 10,
 // ε = 0.01, batch 32, b head hidden [940], log v head hidden [10].
 func BenchmarkGMMLossGradWeather(b *testing.B) {
@@ -116,4 +122,55 @@ func BenchmarkGMMLogProbBatch(b *testing.B) {
 			reportRate(b, rows, cpu, "evals")
 		})
 	}
+}
+
+// BenchmarkGMMSourceKernel times the source-row part of one Swiss-roll step
+// alone (128 rows, N = 50, M = 25, Dy = 2): the Dy = 2 kernel against the
+// generic block path it replaces for that shape; reports ns per (n, m, x)
+// cell of CPU time. "row2" is the kernel LossGrad uses (the AVX2 one when
+// built with GOEXPERIMENT=simd on a CPU that has it), "row2scalar" the
+// pure-Go one.
+func BenchmarkGMMSourceKernel(b *testing.B) {
+	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
+	g := testGMM(b, spec, 81)
+	var p potential
+	p.update(g)
+	const rows, blockRows = 128, 8
+	N, M := spec.Potentials, spec.CostComponents
+	rng := testRNG(87)
+	logv, heads := randn(rng, rows*M, 1), randn(rng, rows*M*2, 1)
+	for i := 0; i < rows; i++ {
+		logSoftmax(logv[i*M:(i+1)*M], logv[i*M:(i+1)*M])
+	}
+	acc := make([]float64, g.potGradLen())
+	dlogv, db := make([]float64, rows*M), make([]float64, rows*M*2)
+	sc := newRowScratch(&p)
+	run := func(b *testing.B, kernel func(lo, hi int)) {
+		cpu := processCPUTime()
+		for b.Loop() {
+			for lo := 0; lo < rows; lo += blockRows {
+				kernel(lo, lo+blockRows)
+			}
+		}
+		b.ReportMetric(float64(processCPUTime()-cpu)/float64(b.N*rows*N*M), "cpu-ns/cell")
+	}
+	b.Run("row2", func(b *testing.B) {
+		run(b, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				p.partitionRow2(logv[i*M:(i+1)*M], heads[i*M*2:(i+1)*M*2], 1.0/rows, &sc.ker, acc, dlogv[i*M:(i+1)*M], db[i*M*2:(i+1)*M*2])
+			}
+		})
+	})
+	b.Run("row2scalar", func(b *testing.B) {
+		run(b, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				p.partitionRow2Scalar(logv[i*M:(i+1)*M], heads[i*M*2:(i+1)*M*2], 1.0/rows, &sc.ker, acc, dlogv[i*M:(i+1)*M], db[i*M*2:(i+1)*M*2])
+			}
+		})
+	})
+	b.Run("block", func(b *testing.B) {
+		run(b, func(lo, hi int) {
+			p.partitionBlockDiag(logv[lo*M:hi*M], heads[lo*M*2:hi*M*2], hi-lo, 1.0/rows, &sc.blk, acc, dlogv[lo*M:hi*M], db[lo*M*2:hi*M*2])
+		})
+	})
 }

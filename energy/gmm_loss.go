@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
 type streamKind uint8
@@ -138,6 +140,12 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 			}
 			logv, bi := w.logv[lo*M:hi*M], bOut[lo*M*dy:hi*M*dy]
 			dV, dB := w.dV[lo*M:hi*M], w.dB[lo*M*dy:hi*M*dy]
+			if !p.full && dy == 2 {
+				for i := 0; i < hi-lo; i++ {
+					sum += p.partitionRow2(logv[i*M:(i+1)*M], bi[i*M*dy:(i+1)*M*dy], sSource, &sc.ker, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
+				}
+				break
+			}
 			if !p.full {
 				sum = p.partitionBlockDiag(logv, bi, hi-lo, sSource, &sc.blk, acc, dV, dB)
 				break
@@ -150,6 +158,10 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 			acc := w.taskAcc[t.acc]
 			for i := t.lo; i < t.hi; i++ {
 				y := b.TargetY[i*dy : (i+1)*dy]
+				if !p.full {
+					sum += p.potentialRowDiag(y, sTarget, &sc.pot, acc)
+					continue
+				}
 				lse := p.logPotential(y, &sc.pot)
 				sum += lse
 				p.potentialGrad(y, lse, sTarget, &sc.pot, acc)
@@ -216,14 +228,16 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 	g.chainPotential(p, w.potGrad, grad)
 	if rows > 0 {
 		// Through log v = z − logsumexp(z): ∂/∂z_k = g_k − v_k Σ_j g_j.
+		v := w.workers[0].t[:M]
 		for i := 0; i < rows; i++ {
-			gv, logv := w.dV[i*M:(i+1)*M], w.logv[i*M:(i+1)*M]
+			gv := w.dV[i*M : (i+1)*M]
+			vecmath.ExpTo(v, w.logv[i*M:(i+1)*M])
 			sum := 0.0
-			for _, v := range gv {
-				sum += v
+			for _, g := range gv {
+				sum += g
 			}
-			for k, lv := range logv {
-				gv[k] -= math.Exp(lv) * sum
+			for k, vk := range v {
+				gv[k] -= vk * sum
 			}
 		}
 		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)

@@ -21,6 +21,12 @@ type potential struct {
 	A, invA []float64 // N × D
 	P       []float64 // N × 2D rows [A_n | 2a_n]: log z_nm is linear in them
 
+	// Dy = 2, diagonal: the columns of A and a, for partitionRow2's loops,
+	// and the same with log w, each broadcast to kernelWidth lanes, for the
+	// vector kernel: per component log w, A_·0, A_·1, a_·0, a_·1.
+	A0, A1, a0, a1 []float64 // N
+	comp4          []float64 // N × 5 × kernelWidth
+
 	// Full A_n = L_n L_nᵀ.
 	L []float64 // N × D × D, lower triangle (the rest zero)
 
@@ -63,6 +69,23 @@ func (p *potential) update(g *GMM) {
 				logDet += math.Log(A)
 			}
 			p.logNorm[n] = p.logw[n] - halfLog2PiEps - 0.5*logDet
+		}
+		if D == 2 {
+			p.A0, p.A1 = grow(p.A0, N), grow(p.A1, N)
+			p.a0, p.a1 = grow(p.a0, N), grow(p.a1, N)
+			p.comp4 = grow(p.comp4, 5*kernelWidth*N)
+			for n := 0; n < N; n++ {
+				p.A0[n], p.A1[n] = p.A[2*n], p.A[2*n+1]
+				p.a0[n], p.a1[n] = p.a[2*n], p.a[2*n+1]
+				c := p.comp4[5*kernelWidth*n : 5*kernelWidth*(n+1)]
+				for j := range kernelWidth {
+					c[j] = p.logw[n]
+					c[kernelWidth+j] = p.A0[n]
+					c[2*kernelWidth+j] = p.A1[n]
+					c[3*kernelWidth+j] = p.a0[n]
+					c[4*kernelWidth+j] = p.a1[n]
+				}
+			}
 		}
 		return
 	}
@@ -200,4 +223,54 @@ func (p *potential) potentialGrad(y []float64, lse, scale float64, sc *potScratc
 			row[i] -= gamma / L[i*D+i]
 		}
 	}
+}
+
+// potentialRowDiag is logPotential followed by potentialGrad for diagonal
+// A_n, with one exponential per component instead of two: it returns
+// f(y)/ε and adds scale·∂(f(y)/ε)/∂(log w, a, A) to acc.
+func (p *potential) potentialRowDiag(y []float64, scale float64, sc *potScratch, acc []float64) float64 {
+	N, D := p.N, p.D
+	invEps := 1 / p.eps
+	inv2e := 0.5 * invEps
+	ell := sc.ell[:N]
+	y = y[:D]
+	mx := math.Inf(-1)
+	for n := range ell {
+		a, invA := p.a[n*D:(n+1)*D], p.invA[n*D:(n+1)*D]
+		a, invA = a[:len(y)], invA[:len(y)]
+		q := 0.0
+		for d, yd := range y {
+			r := yd - a[d]
+			q += r * r * invA[d]
+		}
+		l := p.logNorm[n] - q*inv2e
+		ell[n] = l
+		if l > mx {
+			mx = l
+		}
+	}
+	if math.IsInf(mx, 0) || math.IsNaN(mx) {
+		// No finite normaliser: report it as the loss and skip the gradient.
+		return vecmath.LogSumExp(ell)
+	}
+	sum := vecmath.ExpShiftSum(ell, mx)
+	c := scale / sum
+	gw := acc[:N]
+	ga := acc[N : N+N*D]
+	gA := acc[N+N*D : N+2*N*D]
+	for n, e := range ell {
+		gamma := c * e
+		if gamma == 0 {
+			continue
+		}
+		gw[n] += gamma
+		a, invA := p.a[n*D:(n+1)*D], p.invA[n*D:(n+1)*D]
+		gan, gAn := ga[n*D:(n+1)*D], gA[n*D:(n+1)*D]
+		for d, yd := range y {
+			r := (yd - a[d]) * invA[d]
+			gan[d] += gamma * r * invEps
+			gAn[d] += gamma * (r*r*0.5*invEps - 0.5*invA[d])
+		}
+	}
+	return mx + math.Log(sum)
 }

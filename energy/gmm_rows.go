@@ -17,6 +17,7 @@ type rowScratch struct {
 	u   []float64 // N × M × D: L_nᵀ b_m (full A)
 	t   []float64 // M
 	blk blockScratch
+	ker kernelScratch
 }
 
 func newRowScratch(p *potential) *rowScratch {
@@ -35,12 +36,31 @@ func (sc *rowScratch) size(p *potential) {
 		sc.u = grow(sc.u, N*M*D)
 	} else {
 		sc.bT = grow(sc.bT, 2*D*M)
+		if D == 2 {
+			sc.ker.size(N, M)
+		}
 	}
 }
 
-// logSoftmax sets dst = z − log Σ exp(z).
+// logSoftmax sets dst = z − log Σ exp(z). dst may alias z.
 func logSoftmax(dst, z []float64) {
-	lse := vecmath.LogSumExp(z)
+	dst = dst[:len(z)]
+	mx := math.Inf(-1)
+	for _, v := range z {
+		mx = max(mx, v)
+	}
+	if len(z) == 0 || &dst[0] == &z[0] || math.IsInf(mx, 0) || math.IsNaN(mx) {
+		// In place, or no finite maximum: the general path.
+		lse := vecmath.LogSumExp(z)
+		for i, v := range z {
+			dst[i] = v - lse
+		}
+		return
+	}
+	// dst holds the shifted exponentials for a moment: one inlined exp
+	// loop instead of a call per element.
+	copy(dst, z)
+	lse := mx + math.Log(vecmath.ExpShiftSum(dst, mx))
 	for i, v := range z {
 		dst[i] = v - lse
 	}

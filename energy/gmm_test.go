@@ -3,6 +3,7 @@ package energy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -868,5 +869,161 @@ func TestGMMTiltGaugeIsPinned(t *testing.T) {
 	}
 	if math.Abs(after.Total-before.Total) > 1e-12 || math.Abs(g.LogProb(x, y)-lp) > 1e-12 {
 		t.Fatalf("a common shift of the raw bias changed the loss (%v → %v) or log π (%v → %v)", before.Total, after.Total, lp, g.LogProb(x, y))
+	}
+}
+
+// closeSlices reports the first index where got and want differ by more
+// than tol relative to the largest magnitude in want (the sums compared
+// here mix terms of very different sizes, so a per-entry relative test
+// would judge rounding in entries that cancel).
+func closeSlices(got, want []float64, tol float64) (int, bool) {
+	scale := 0.0
+	for _, v := range want {
+		scale = max(scale, math.Abs(v))
+	}
+	for i := range want {
+		if !(math.Abs(got[i]-want[i]) <= tol*scale) {
+			return i, false
+		}
+	}
+	return -1, true
+}
+
+// TestGMMRow2KernelMatchesBlockPath checks the Dy = 2 kernels (the one
+// LossGrad dispatches to, and the scalar one) against the generic block
+// path, which the finite-difference tests cover for every Dy: log Z and all
+// five gradient sums for 16 rows, including tilts so large that most cells
+// underflow, M not a multiple of the vector width and M = 1.
+func TestGMMRow2KernelMatchesBlockPath(t *testing.T) {
+	cases := []struct {
+		N, M      int
+		eps, bStd float64
+	}{
+		{50, 25, 1, 1},
+		{7, 5, 0.05, 1},
+		{3, 1, 0.5, 1},
+		{9, 6, 0.01, 3}, // logits spread over thousands: most cells underflow
+	}
+	for _, tc := range cases {
+		spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: tc.eps, Potentials: tc.N, CostComponents: tc.M}
+		g := testGMM(t, spec, 21)
+		var p potential
+		p.update(g)
+		const rows = 16
+		M := tc.M
+		rng := testRNG(22)
+		logv, heads := randn(rng, rows*M, 2), randn(rng, rows*M*2, tc.bStd)
+		for i := 0; i < rows; i++ {
+			logSoftmax(logv[i*M:(i+1)*M], logv[i*M:(i+1)*M])
+		}
+		sc := newRowScratch(&p)
+		const scale = 0.37
+		wantAcc := make([]float64, g.potGradLen())
+		wantV, wantB := make([]float64, rows*M), make([]float64, rows*M*2)
+		want := p.partitionBlockDiag(logv, heads, rows, scale, &sc.blk, wantAcc, wantV, wantB)
+
+		kernels := map[string]func(logv, b []float64, scale float64, ks *kernelScratch, acc, dlogv, db []float64) float64{
+			"dispatch": p.partitionRow2,
+			"scalar":   p.partitionRow2Scalar,
+		}
+		for name, kernel := range kernels {
+			acc := make([]float64, g.potGradLen())
+			dV, dB := make([]float64, rows*M), make([]float64, rows*M*2)
+			got := 0.0
+			for i := 0; i < rows; i++ {
+				got += kernel(logv[i*M:(i+1)*M], heads[i*M*2:(i+1)*M*2], scale, &sc.ker, acc, dV[i*M:(i+1)*M], dB[i*M*2:(i+1)*M*2])
+			}
+			what := fmt.Sprintf("N=%d M=%d ε=%v %s", tc.N, tc.M, tc.eps, name)
+			if math.Abs(got-want) > 1e-12*math.Abs(want) {
+				t.Errorf("%s: Σ log Z = %v, block path %v", what, got, want)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want []float64
+			}{{"potential gradient", acc, wantAcc}, {"∂/∂log v", dV, wantV}, {"∂/∂b", dB, wantB}} {
+				if i, ok := closeSlices(c.got, c.want, 1e-12); !ok {
+					t.Errorf("%s: %s[%d] = %v, block path %v", what, c.name, i, c.got[i], c.want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestGMMPotentialRowDiagMatchesSeparate checks the fused target-row pass
+// against logPotential followed by potentialGrad.
+func TestGMMPotentialRowDiagMatchesSeparate(t *testing.T) {
+	for _, dy := range []int{1, 2, 5} {
+		spec := Spec{Kind: KindGMM, XDim: 2, YDim: dy, Eps: 0.3, Potentials: 6, CostComponents: 2}
+		g := testGMM(t, spec, 23)
+		var p potential
+		p.update(g)
+		sc := newRowScratch(&p)
+		rng := testRNG(24)
+		want, got := make([]float64, g.potGradLen()), make([]float64, g.potGradLen())
+		for range 10 {
+			y := randn(rng, dy, 2)
+			lse := p.logPotential(y, &sc.pot)
+			p.potentialGrad(y, lse, -0.2, &sc.pot, want)
+			f := p.potentialRowDiag(y, -0.2, &sc.pot, got)
+			if math.Abs(f-lse) > 1e-13*max(1, math.Abs(lse)) {
+				t.Errorf("Dy=%d: f/ε = %v, logPotential %v", dy, f, lse)
+			}
+		}
+		if i, ok := closeSlices(got, want, 1e-13); !ok {
+			t.Errorf("Dy=%d: gradient[%d] = %v, separate passes %v", dy, i, got[i], want[i])
+		}
+	}
+}
+
+// TestGMMLossGradDeterministicSwissRoll is TestGMMLossGradDeterministic for
+// the shape that runs the Dy = 2 kernel, with the Swiss-roll preset's sizes:
+// the result must not depend on the thread count nor change between calls.
+func TestGMMLossGradDeterministicSwissRoll(t *testing.T) {
+	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
+	g := testGMM(t, spec, 25)
+	b := testBatch(testRNG(26), spec, 128, 128, 128)
+	run := func(procs int) (LossTerms, []float64) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		grad := make([]float64, len(g.Params()))
+		terms, err := g.LossGrad(context.Background(), b, grad, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return terms, grad
+	}
+	t1, g1 := run(1)
+	for _, procs := range []int{1, 2, 3, 8, 2} {
+		t2, g2 := run(procs)
+		if t1 != t2 {
+			t.Errorf("GOMAXPROCS %d: terms %+v, with 1 thread %+v", procs, t2, t1)
+		}
+		for i := range g1 {
+			if math.Float64bits(g1[i]) != math.Float64bits(g2[i]) {
+				t.Fatalf("GOMAXPROCS %d: gradient[%d] = %v, with 1 thread %v", procs, i, g2[i], g1[i])
+			}
+		}
+	}
+}
+
+// TestGMMLossGradOverflowIsNonFinite makes the source logits overflow on the
+// Dy = 2 path (a tilt of 1e200 squares to +Inf) and expects ErrNonFinite,
+// not a silently finite loss.
+func TestGMMLossGradOverflowIsNonFinite(t *testing.T) {
+	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 4, CostComponents: 6}
+	g := testGMM(t, spec, 27)
+	b := testBatch(testRNG(28), spec, 0, 9, 0)
+	found := false
+	for _, blk := range g.Blocks() {
+		if blk.Name == "b.out.weight" {
+			g.Params()[blk.Offset] = 1e200
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no block b.out.weight")
+	}
+	grad := make([]float64, len(g.Params()))
+	if _, err := g.LossGrad(context.Background(), b, grad, nil); !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("LossGrad with overflowing tilts: error %v, want ErrNonFinite", err)
 	}
 }

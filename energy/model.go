@@ -22,9 +22,10 @@ func (r Role) String() string {
 }
 
 // ParamBlock names a contiguous range of a model's flat parameter vector.
-// Rows and Cols describe a weight matrix stored row-major (Rows*Cols == Len);
-// both are zero for vectors (biases, mixture logits, ...). Matrix-aware
-// optimizers (Muon) use the shape; the others ignore it.
+// Rows and Cols describe the weight matrix of a linear map, stored row-major
+// (Rows*Cols == Len); both are zero for everything else (biases, mixture
+// logits, tables of means or variances). Matrix-aware optimizers (Muon)
+// orthogonalise exactly the blocks with a shape; the others ignore it.
 type ParamBlock struct {
 	Name        string
 	Role        Role

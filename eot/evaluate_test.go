@@ -24,7 +24,7 @@ func TestEvaluateTrueConditional(t *testing.T) {
 	truth := datasets.DefaultGaussianEOT(2, 0.5)
 	rng := rand.New(rand.NewPCG(1, 2))
 	held := truth.Streams(rng, 400, 0, 0)
-	rep, err := Evaluate(context.Background(), trueGaussian{truth}, datasets.IdentityScaler(2, 2), held.PairX, held.PairY, EvalOptions{Samples: 200, Seed: 3})
+	rep, err := Evaluate(context.Background(), trueGaussian{truth}, datasets.IdentityScaler(2, 2), held.PairX, held.PairY, EvalOptions{Samples: 200, Seed: 3, SinkhornEps: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +73,11 @@ func TestEvaluateTrainedGMMApproachesTrueNLL(t *testing.T) {
 	if _, err := Fit(context.Background(), model, scaled, nil, Options{Steps: 8000, BatchSize: 256, LRCost: 3e-3, LRPotential: 3e-3, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Evaluate(context.Background(), model, scaler, held.PairX, held.PairY, EvalOptions{Samples: 50, Seed: 4})
+	rep, err := Evaluate(context.Background(), model, scaler, held.PairX, held.PairY, EvalOptions{Samples: 50, Seed: 4, SinkhornEps: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
-	trueRep, err := Evaluate(context.Background(), trueGaussian{truth}, datasets.IdentityScaler(2, 2), held.PairX, held.PairY, EvalOptions{Samples: 50, Seed: 4})
+	trueRep, err := Evaluate(context.Background(), trueGaussian{truth}, datasets.IdentityScaler(2, 2), held.PairX, held.PairY, EvalOptions{Samples: 50, Seed: 4, SinkhornEps: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,10 +23,11 @@ type Options struct {
 	BatchSize   int     // rows drawn from each of the three pools per step
 	LRCost      float64 // learning rate of the cost parameters
 	LRPotential float64 // learning rate of the potential parameters
-	// NewOptimizer builds the optimizer; nil means Adam with AdamBetas.
+	// Optimizer selects the optimizer (default Adam, β = (0.9, 0.999));
+	// NewOptimizer, if set, overrides it.
+	Optimizer    OptimizerConfig
 	NewOptimizer OptimizerFactory
-	AdamBetas    [2]float64 // zero means (0.9, 0.999)
-	ClipNorm     float64    // clip the gradient's global L2 norm to this (0 = off)
+	ClipNorm     float64 // clip the gradient's global L2 norm to this (0 = off)
 	// Schedule of the learning rates over the run: ScheduleConstant (the
 	// paper's) or ScheduleCosine (decay to 0 by the last step, which
 	// removes the optimizer's noise from the final parameters).
@@ -88,10 +89,11 @@ const (
 	ScheduleCosine   = "cosine"
 )
 
-// lrSetter is implemented by every optimizer in package optim; schedules
-// need it.
-type lrSetter interface {
+// lrScheduler is implemented by every optimizer in package optim; schedules
+// need it. LR returns NaN past the last group.
+type lrScheduler interface {
 	SetLR(group int, lr float64) error
+	LR(group int) float64
 }
 
 // ErrNoData is returned when a stream needed by the objective is empty.
@@ -125,9 +127,6 @@ func (o *Options) withDefaults() (Options, error) {
 	case ScheduleConstant, ScheduleCosine:
 	default:
 		return out, fmt.Errorf("unknown learning-rate schedule %q (want %q or %q)", out.Schedule, ScheduleConstant, ScheduleCosine)
-	}
-	if out.AdamBetas == [2]float64{} {
-		out.AdamBetas = [2]float64{0.9, 0.999}
 	}
 	return out, nil
 }
@@ -169,21 +168,26 @@ func Fit(ctx context.Context, model energy.Model, train *datasets.Streams, valid
 	}
 	params := model.Params()
 	groups := Groups(model, o.LRCost, o.LRPotential)
-	var opt optim.Optimizer
-	if o.NewOptimizer != nil {
-		opt, err = o.NewOptimizer(groups, len(params))
-	} else {
-		cfg := optim.DefaultAdam()
-		cfg.Beta1, cfg.Beta2 = o.AdamBetas[0], o.AdamBetas[1]
-		opt, err = optim.NewAdam(groups, cfg, len(params))
+	newOpt := o.NewOptimizer
+	if newOpt == nil {
+		if newOpt, err = o.Optimizer.Factory(o.Steps); err != nil {
+			return nil, fmt.Errorf("fit: %w", err)
+		}
 	}
+	opt, err := newOpt(groups, len(params))
 	if err != nil {
 		return nil, fmt.Errorf("fit: optimizer: %w", err)
 	}
 
-	setter, _ := opt.(lrSetter)
-	if o.Schedule != ScheduleConstant && setter == nil {
-		return nil, fmt.Errorf("fit: the optimizer cannot change its learning rate, so schedule %q is not available", o.Schedule)
+	var baseLR []float64 // of every optimizer group, for the schedule
+	sched, _ := opt.(lrScheduler)
+	if o.Schedule != ScheduleConstant {
+		if sched == nil {
+			return nil, fmt.Errorf("fit: the optimizer cannot change its learning rate, so schedule %q is not available", o.Schedule)
+		}
+		for i := 0; !math.IsNaN(sched.LR(i)); i++ {
+			baseLR = append(baseLR, sched.LR(i))
+		}
 	}
 	validator := newValidator(model, valid)
 	rng := rand.New(rand.NewPCG(o.Seed, 0x6562_6965_6f74)) // "ebieot"
@@ -260,8 +264,8 @@ func Fit(ctx context.Context, model energy.Model, train *datasets.Streams, valid
 		}
 		if o.Schedule == ScheduleCosine {
 			f := 0.5 * (1 + math.Cos(math.Pi*float64(step-1)/float64(o.Steps)))
-			for gi, lr := range []float64{o.LRCost, o.LRPotential} {
-				if err := setter.SetLR(gi, lr*f); err != nil {
+			for gi, lr := range baseLR {
+				if err := sched.SetLR(gi, lr*f); err != nil {
 					return res, fmt.Errorf("fit: %w", err)
 				}
 			}

@@ -43,22 +43,23 @@ type ModelFile struct {
 
 // Training records how a model was trained.
 type Training struct {
-	Steps        int        `json:"steps"` // total steps, over every resumed run
-	Seed         uint64     `json:"seed"`
-	DataDigest   string     `json:"data_digest"` // SHA-256 of the training streams
-	Paired       int        `json:"paired"`
-	Sources      int        `json:"sources"`
-	Targets      int        `json:"targets"`
-	Validation   int        `json:"validation_pairs"`
-	BatchSize    int        `json:"batch_size"`
-	LRCost       float64    `json:"lr_cost"`
-	LRPotential  float64    `json:"lr_potential"`
-	Optimizer    string     `json:"optimizer"`
-	BestStep     int        `json:"best_step,omitempty"`
-	BestValidNLL *float64   `json:"best_valid_nll,omitempty"` // standardised units
-	Stopped      string     `json:"stopped"`
-	Seconds      float64    `json:"seconds"`
-	History      []LogEntry `json:"history,omitempty"`
+	Steps        int             `json:"steps"` // total steps, over every resumed run
+	Seed         uint64          `json:"seed"`
+	DataDigest   string          `json:"data_digest"` // SHA-256 of the training streams
+	Paired       int             `json:"paired"`
+	Sources      int             `json:"sources"`
+	Targets      int             `json:"targets"`
+	Validation   int             `json:"validation_pairs"`
+	BatchSize    int             `json:"batch_size"`
+	LRCost       float64         `json:"lr_cost"`
+	LRPotential  float64         `json:"lr_potential"`
+	Optimizer    OptimizerConfig `json:"optimizer"`
+	Schedule     string          `json:"lr_schedule"`
+	BestStep     int             `json:"best_step,omitempty"`
+	BestValidNLL *float64        `json:"best_valid_nll,omitempty"` // standardised units
+	Stopped      string          `json:"stopped"`
+	Seconds      float64         `json:"seconds"`
+	History      []LogEntry      `json:"history,omitempty"`
 }
 
 // MarshalJSON writes NaN fields (terms a model cannot compute, steps

@@ -92,7 +92,7 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := eot.Options{Steps: c.Int("steps"), BatchSize: 128, LRCost: gmmDefaults.lrCost, LRPotential: gmmDefaults.lrPotential, AdamBetas: gmmDefaults.betas, Seed: seed}
+	opts := eot.Options{Steps: c.Int("steps"), BatchSize: 128, LRCost: gmmDefaults.lrCost, LRPotential: gmmDefaults.lrPotential, Optimizer: eot.OptimizerConfig{Name: "adam", AdamBetas: gmmDefaults.betas}, Seed: seed}
 	step("fitting EBiEOT-GMM (N = 50, M = 25, ε = 1), %d steps", opts.Steps)
 	progress, finish := newProgress(c, log, opts)
 	opts.Progress = progress
@@ -104,7 +104,7 @@ func runDemo(c *cli.Context) error {
 	step("fitted in %.1fs (%.0f steps/s)", res.Elapsed.Seconds(), float64(res.Steps)/res.Elapsed.Seconds())
 	tr := eot.Training{Steps: res.Steps, Seed: seed, DataDigest: eot.DataDigest(streams),
 		Paired: streams.PairX.Rows, Sources: streams.SourceX.Rows, Targets: streams.TargetY.Rows,
-		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: "adam",
+		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: eot.ScheduleConstant,
 		Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History}
 	mf := eot.NewModelFile(model, streams.XNames, streams.YNames, scaler, tr)
 	if err := mf.Save(filepath.Join(dir, "model.json")); err != nil {

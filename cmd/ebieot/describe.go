@@ -75,7 +75,7 @@ func describeModel(w io.Writer, mf *eot.ModelFile, model energy.Model) {
 	row("training steps", t.Steps)
 	row("stopped", t.Stopped)
 	row("data", fmt.Sprintf("%d pairs (+%d validation), %d sources, %d targets", t.Paired, t.Validation, t.Sources, t.Targets))
-	row("optimizer", fmt.Sprintf("%s, batch %d, lr cost %g, lr potential %g", t.Optimizer, t.BatchSize, t.LRCost, t.LRPotential))
+	row("optimizer", fmt.Sprintf("%s, batch %d, lr cost %g, lr potential %g, %s schedule", t.Optimizer.Name, t.BatchSize, t.LRCost, t.LRPotential, t.Schedule))
 	if t.BestValidNLL != nil {
 		row("best validation NLL", fmt.Sprintf("%.4f at step %d (standardised units)", *t.BestValidNLL, t.BestStep))
 	}

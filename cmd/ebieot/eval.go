@@ -157,10 +157,8 @@ func fitPairsOnly(ctx context.Context, mf *eot.ModelFile, scaled *datasets.Strea
 		return nil, err
 	}
 	tr := mf.Training
-	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential, Seed: seed}
-	if mf.Spec.Kind == energy.KindNeural {
-		opts.AdamBetas = neuralDefaults.betas
-	}
+	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
+		Optimizer: tr.Optimizer, Schedule: tr.Schedule, Seed: seed}
 	if !silent {
 		fmt.Fprintf(log, "fitting the pairs-only baseline (%d pairs, %d steps)\n", pairs.PairX.Rows, opts.Steps)
 	}

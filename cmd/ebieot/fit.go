@@ -60,6 +60,13 @@ model on (new or the same) data with its own architecture and scaler.`,
 			&cli.Float64Flag{Name: "lr-cost", Usage: "learning rate of the cost (default gmm 3e-4, nn 5e-4)"},
 			&cli.Float64Flag{Name: "lr-potential", Usage: "learning rate of the potential (default gmm 1e-3, nn 2e-4)"},
 			&cli.StringFlag{Name: "adam-betas", Usage: "Adam β1,β2 (default gmm 0.9,0.999; nn 0.2,0.99)"},
+			&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "adam, adamw, signum, softsignum, muon or softmuon (Muon-type: weight matrices at --matrix-lr, the rest AdamW)"},
+			&cli.StringFlag{Name: "lr-schedule", Value: eot.ScheduleConstant, Usage: "learning-rate schedule: constant or cosine (decay to 0)"},
+			&cli.Float64Flag{Name: "weight-decay", Usage: "weight decay (decoupled except for adam)"},
+			&cli.Float64Flag{Name: "momentum", Usage: "momentum of the sign and Muon methods (default 0.9 and 0.95)"},
+			&cli.Float64Flag{Name: "alpha-sign", Value: 0.9, Usage: "softsignum/softmuon: fraction of the steps in the sign phase"},
+			&cli.Float64Flag{Name: "tmax", Usage: "softsignum/softmuon: temperature clamp (default 20 and 1e9)"},
+			&cli.Float64Flag{Name: "matrix-lr", Value: 0.02, Usage: "muon/softmuon: learning rate of the weight matrices"},
 			&cli.Float64Flag{Name: "clip", Usage: "clip the gradient's L2 norm (0 = off)"},
 			&cli.Float64Flag{Name: "valid-frac", Value: 0.1, Usage: "fraction of the pairs held out for validation"},
 			&cli.IntFlag{Name: "valid-every", Value: 500, Usage: "steps between validations"},
@@ -122,7 +129,9 @@ func runFit(c *cli.Context) error {
 	}
 	opts := eot.Options{
 		Steps: c.Int("steps"), BatchSize: c.Int("batch"),
-		LRCost: def.lrCost, LRPotential: def.lrPotential, AdamBetas: def.betas,
+		LRCost: def.lrCost, LRPotential: def.lrPotential, Schedule: c.String("lr-schedule"),
+		Optimizer: eot.OptimizerConfig{Name: c.String("optimizer"), AdamBetas: def.betas, WeightDecay: c.Float64("weight-decay"),
+			Momentum: c.Float64("momentum"), AlphaSign: c.Float64("alpha-sign"), TMax: c.Float64("tmax"), MatrixLR: c.Float64("matrix-lr")},
 		ClipNorm: c.Float64("clip"), ValidEvery: c.Int("valid-every"), Patience: c.Int("patience"),
 		KeepBest: c.Bool("keep-best"), Seed: seed,
 	}
@@ -137,7 +146,7 @@ func runFit(c *cli.Context) error {
 		if err != nil || len(b) != 2 {
 			return fmt.Errorf("--adam-betas %q: want two numbers like 0.9,0.999", c.String("adam-betas"))
 		}
-		opts.AdamBetas = [2]float64{b[0], b[1]}
+		opts.Optimizer.AdamBetas = [2]float64{b[0], b[1]}
 	}
 	if previous != nil {
 		opts.StartStep = previous.Training.Steps
@@ -160,7 +169,7 @@ func runFit(c *cli.Context) error {
 	tr := eot.Training{
 		Steps: opts.StartStep + res.Steps, Seed: seed, DataDigest: eot.DataDigest(streams),
 		Paired: train.PairX.Rows, Sources: streams.SourceX.Rows, Targets: streams.TargetY.Rows, Validation: pairsIn(valid),
-		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: "adam",
+		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
 		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
 	}
 	if previous != nil {

@@ -18,7 +18,7 @@ import (
 // different scales, so that any unit mistake (scaler, Jacobian) shows.
 func writeGaussian(t *testing.T, dir string, pairs, unpaired int, seed uint64) (string, datasets.GaussianEOT) {
 	t.Helper()
-	g := datasets.GaussianEOT{MuX: []float64{10, -3}, A: []float64{5, 0.2}, MuY: []float64{100, 0}, B: []float64{30, 0.05}, Eps: 2}
+	g := datasets.GaussianEOT{MuX: []float64{10, -3}, A: []float64{5, 0.2}, MuY: []float64{100, 0}, B: []float64{30, 0.05}, Eps: 150}
 	s := g.Streams(rand.New(rand.NewPCG(seed, 0)), pairs, unpaired, unpaired)
 	path := filepath.Join(dir, "data.csv")
 	if err := datasets.WriteStreamsCSV(path, s); err != nil {
@@ -210,7 +210,7 @@ func TestEvalReportsBaselines(t *testing.T) {
 	data, g := writeGaussian(t, dir, 200, 400, 4)
 	model := filepath.Join(dir, "m.json")
 	if _, stderr, code := runCLI(t, "fit", "--data", data, "--x-cols", "x*", "--y-cols", "y*", "--potentials", "1", "--cost-components", "1",
-		"--steps", "1500", "--batch", "128", "--lr-cost", "0.01", "--lr-potential", "0.01", "--valid-frac", "0", "-q", "--out", model); code != 0 {
+		"--steps", "5000", "--batch", "256", "--lr-cost", "0.01", "--lr-potential", "0.01", "--lr-schedule", "cosine", "--valid-frac", "0", "-q", "--out", model); code != 0 {
 		t.Fatal(stderr)
 	}
 	held := g.Streams(rand.New(rand.NewPCG(99, 0)), 300, 0, 0)
@@ -221,7 +221,7 @@ func TestEvalReportsBaselines(t *testing.T) {
 	report := filepath.Join(dir, "r.json")
 	plotsDir := filepath.Join(dir, "plots")
 	out, stderr, code := runCLI(t, "eval", "--model", model, "--holdout", holdout, "--data", data, "--x-cols", "x*", "--y-cols", "y*",
-		"--baselines", "--samples", "40", "--json", report, "--plots", plotsDir, "-q")
+		"--baselines", "--samples", "40", "--sinkhorn-eps", "0.05", "--json", report, "--plots", plotsDir, "-q")
 	if code != 0 {
 		t.Fatalf("eval exit %d: %s", code, stderr)
 	}
@@ -243,7 +243,7 @@ func TestEvalReportsBaselines(t *testing.T) {
 	}
 	trueNLL /= float64(held.PairX.Rows)
 	if rep.NLL == nil || math.Abs(rep.NLL.Mean-trueNLL) > 0.15 || rep.Baselines["linear_gaussian"] == nil {
-		t.Fatalf("model NLL %+v, true %.4f, baselines %v", rep.NLL, trueNLL, rep.Baselines)
+		t.Fatalf("model NLL %+v, true %.4f, baselines %+v", rep.NLL, trueNLL, rep.Baselines["linear_gaussian"].NLL)
 	}
 	if math.Abs(rep.Baselines["linear_gaussian"].NLL.Mean-trueNLL) > 0.15 {
 		t.Fatalf("linear baseline NLL %.4f, true %.4f", rep.Baselines["linear_gaussian"].NLL.Mean, trueNLL)
