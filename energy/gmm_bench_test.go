@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ebieot/ebieot/internal/cputime"
 )
 
 func benchLossGrad(b *testing.B, spec Spec, batch int) {
@@ -13,13 +15,13 @@ func benchLossGrad(b *testing.B, spec Spec, batch int) {
 	grad := make([]float64, len(g.Params()))
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := processCPUTime()
+	cpu := cputime.Process()
 	for b.Loop() {
 		if _, err := g.LossGrad(ctx, bt, grad, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPUTime()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/1e6/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkGMMLossGradSwissRoll is one step of the Swiss-roll preset:
@@ -53,7 +55,7 @@ func BenchmarkGMMLossGradWeatherFullCov(b *testing.B) {
 func reportRate(b *testing.B, perOp int, cpuStart time.Duration, unit string) {
 	items := float64(perOp * b.N)
 	b.ReportMetric(items/b.Elapsed().Seconds(), unit+"/s")
-	if cpu := processCPUTime() - cpuStart; cpu > 0 {
+	if cpu := cputime.Process() - cpuStart; cpu > 0 {
 		b.ReportMetric(items/cpu.Seconds(), unit+"/cpu-s")
 	}
 }
@@ -71,7 +73,7 @@ func BenchmarkGMMSampleBatch(b *testing.B) {
 			xs := randn(testRNG(84), rows*s.D, 1)
 			ys := make([]float64, rows*s.D)
 			rng := testRNG(85)
-			cpu := processCPUTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if err := g.SampleBatch(context.Background(), xs, rows, rng, ys); err != nil {
 					b.Fatal(err)
@@ -93,7 +95,7 @@ func BenchmarkGMMSampleOneX(b *testing.B) {
 			x := randn(testRNG(84), s.D, 1)
 			ys := make([]float64, n*s.D)
 			rng := testRNG(85)
-			cpu := processCPUTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if err := g.Sample(context.Background(), x, n, rng, ys); err != nil {
 					b.Fatal(err)
@@ -113,7 +115,7 @@ func BenchmarkGMMLogProbBatch(b *testing.B) {
 			const rows = 1024
 			xs, ys := randn(testRNG(84), rows*s.D, 1), randn(testRNG(86), rows*s.D, 1)
 			out := make([]float64, rows)
-			cpu := processCPUTime()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if err := g.LogProbBatch(context.Background(), xs, ys, rows, out); err != nil {
 					b.Fatal(err)
@@ -146,13 +148,13 @@ func BenchmarkGMMSourceKernel(b *testing.B) {
 	dlogv, db := make([]float64, rows*M), make([]float64, rows*M*2)
 	sc := newRowScratch(&p)
 	run := func(b *testing.B, kernel func(lo, hi int)) {
-		cpu := processCPUTime()
+		cpu := cputime.Process()
 		for b.Loop() {
 			for lo := 0; lo < rows; lo += blockRows {
 				kernel(lo, lo+blockRows)
 			}
 		}
-		b.ReportMetric(float64(processCPUTime()-cpu)/float64(b.N*rows*N*M), "cpu-ns/cell")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N*rows*N*M), "cpu-ns/cell")
 	}
 	b.Run("row2", func(b *testing.B) {
 		run(b, func(lo, hi int) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ebieot/ebieot/internal/cputime"
 )
 
 // nnPresetModel is the Swiss-roll preset: 2 → 2, default networks and
@@ -48,14 +50,14 @@ func BenchmarkNeuralLossGrad(b *testing.B) {
 	if _, err := n.LossGrad(ctx, bt, grad, rng); err != nil { // build the graphs
 		b.Fatal(err)
 	}
-	cpu0 := nnCPUTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		if _, err := n.LossGrad(ctx, bt, grad, rng); err != nil {
 			b.Fatal(err)
 		}
 	}
 	perOp := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric((nnCPUTime()-cpu0).Seconds()/float64(b.N)*1e3, "cpu-ms/step")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N)*1e3, "cpu-ms/step")
 	steps := float64(n.lv.Steps)
 	// The training graph adds a forward and a full backward pass over the
 	// 256 + 256 cost and potential rows: about 3× the forward work.
@@ -83,14 +85,14 @@ func BenchmarkNeuralLangevinStep(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	copy(g.x.data, nnNormals(rng, 2*rows))
 	y, grad := nnNormals(rng, 2*rows), make([]float64, 2*rows)
-	cpu0 := nnCPUTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		if err := g.gradient(y, grad, 1); err != nil {
 			b.Fatal(err)
 		}
 	}
 	perOp := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric((nnCPUTime()-cpu0).Seconds()/float64(b.N)*1e3, "cpu-ms/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N)*1e3, "cpu-ms/op")
 	b.ReportMetric(rows*nnSamplerFlops(n)/perOp/1e9, "GFLOP/s")
 }
 

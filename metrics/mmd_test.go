@@ -250,28 +250,6 @@ func TestMedianDistanceSubsample(t *testing.T) {
 		t.Fatalf("subsampled median equals the exact one bit for bit: subsampling not exercised")
 	}
 }
-
-func TestSelectKth(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	for _, n := range []int{1, 2, 3, 10, 101, 1000} {
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = float64(rng.IntN(n/3 + 1)) // many ties
-		}
-		sorted := slices.Clone(v)
-		slices.Sort(sorted)
-		for _, k := range []int{0, n / 2, n - 1} {
-			w := slices.Clone(v)
-			if got := selectKth(w, k); got != sorted[k] {
-				t.Fatalf("n=%d k=%d: got %v, want %v", n, k, got, sorted[k])
-			}
-			if slices.Max(w[:k+1]) != sorted[k] || slices.Min(w[k:]) != sorted[k] {
-				t.Fatalf("n=%d k=%d: not partitioned around the k-th value", n, k)
-			}
-		}
-	}
-}
-
 func TestMMD2Errors(t *testing.T) {
 	ctx := context.Background()
 	two := Points{Data: []float64{0, 0, 1, 1}, Rows: 2, Dim: 2}

@@ -1,7 +1,0 @@
-//go:build !unix
-
-package energy
-
-import "time"
-
-func nnCPUTime() time.Duration { return 0 }
