@@ -322,6 +322,6 @@ func progressLine(p eot.Progress) string {
 	if !math.IsNaN(p.ValidNLL) {
 		fmt.Fprintf(&b, "  valid NLL %.4f", p.ValidNLL)
 	}
-	fmt.Fprintf(&b, "  %.0f steps/s", p.StepsPerSecond)
+	fmt.Fprintf(&b, "  %.3g steps/s", p.StepsPerSecond)
 	return b.String()
 }
