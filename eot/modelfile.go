@@ -62,36 +62,31 @@ type Training struct {
 	History      []LogEntry      `json:"history,omitempty"`
 }
 
-// MarshalJSON writes NaN fields (terms a model cannot compute, steps
-// without validation) as null, which JSON can represent and NaN cannot.
+// logRow is LogEntry as stored: JSON has no NaN, so a term a model cannot
+// compute, or a step without validation, is null.
+type logRow struct {
+	Step         int      `json:"step"`
+	Paired       *float64 `json:"paired"`
+	Target       *float64 `json:"target"`
+	LogPartition *float64 `json:"log_partition"`
+	Total        *float64 `json:"total"`
+	ValidNLL     *float64 `json:"valid_nll"`
+}
+
+// MarshalJSON writes NaN and infinite fields as null.
 func (e LogEntry) MarshalJSON() ([]byte, error) {
-	type row struct {
-		Step         int      `json:"step"`
-		Paired       *float64 `json:"paired"`
-		Target       *float64 `json:"target"`
-		LogPartition *float64 `json:"log_partition"`
-		Total        *float64 `json:"total"`
-		ValidNLL     *float64 `json:"valid_nll"`
-	}
 	opt := func(v float64) *float64 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil
 		}
 		return &v
 	}
-	return json.Marshal(row{e.Step, opt(e.Paired), opt(e.Target), opt(e.LogPartition), opt(e.Total), opt(e.ValidNLL)})
+	return json.Marshal(logRow{e.Step, opt(e.Paired), opt(e.Target), opt(e.LogPartition), opt(e.Total), opt(e.ValidNLL)})
 }
 
 // UnmarshalJSON reads null fields back as NaN.
 func (e *LogEntry) UnmarshalJSON(b []byte) error {
-	var row struct {
-		Step         int      `json:"step"`
-		Paired       *float64 `json:"paired"`
-		Target       *float64 `json:"target"`
-		LogPartition *float64 `json:"log_partition"`
-		Total        *float64 `json:"total"`
-		ValidNLL     *float64 `json:"valid_nll"`
-	}
+	var row logRow
 	if err := json.Unmarshal(b, &row); err != nil {
 		return err
 	}
