@@ -7,14 +7,27 @@ import (
 	"slices"
 )
 
-// DefaultDivergenceTol is Divergence's default marginal tolerance: at small
-// ε, Sinkhorn's last digits take many iterations, and an L1 marginal error
-// of 1e-6 moves the value by far less than the sampling noise of a
-// divergence between samples.
-const DefaultDivergenceTol = 1e-6
+// DefaultDivergenceTol is Divergence's default marginal tolerance (L1, each
+// of the three terms). The divergence is computed from dual values, whose
+// error is second order in the marginal error: at this tolerance the value
+// is within DivergenceRelAccuracy (relative) of the converged one on the
+// evaluation problems (Swiss-roll samples of 200–1024 points, ε = 1e-3;
+// measured 1e-5 to 1e-4), far below the sampling noise of a divergence
+// between samples. Pass a smaller Tol for more digits.
+const DefaultDivergenceTol = 1e-3
+
+// DivergenceRelAccuracy is the relative accuracy Divergence's default
+// tolerance is chosen (and tested) for.
+const DivergenceRelAccuracy = 1e-3
 
 // DefaultDivergenceMaxIter is Divergence's default iteration bound.
 const DefaultDivergenceMaxIter = 100000
+
+// DefaultDivergenceAnnealFactor is Divergence's default ε-scaling ratio:
+// with over-relaxed stages, fewer and longer stages measured 18 % fewer
+// iterations than DefaultAnnealFactor on the Swiss-roll evaluation
+// problem (ratios 0.35 and 0.1 were worse than 0.25).
+const DefaultDivergenceAnnealFactor = 0.25
 
 // Divergence returns the debiased Sinkhorn divergence
 //
@@ -23,11 +36,17 @@ const DefaultDivergenceMaxIter = 100000
 // between the uniform point clouds x (n×d) and y (m×d) under the cost
 // ½‖x − y‖², the metric used for evaluation. It is symmetric, zero for
 // identical clouds and non-negative up to the solver tolerance. opt is
-// optional (at most one); its Eps is ignored in favour of eps. Small ε is
-// handled by ε-scaling in the log domain (Annealing AnnealAuto). A zero
-// opt.Tol means DefaultDivergenceTol and a zero opt.MaxIter
-// DefaultDivergenceMaxIter: at ε = 1e-3 on unit-scale Gaussian clouds the
-// cross term can need ~30 000 iterations.
+// optional (at most one); its Eps is ignored in favour of eps.
+//
+// Defaults for zero fields of opt: Tol DefaultDivergenceTol, MaxIter
+// DefaultDivergenceMaxIter, AnnealFactor DefaultDivergenceAnnealFactor.
+// Small ε is handled by ε-scaling and over-relaxation (Options.Annealing,
+// Options.Relaxation, both automatic). Accuracy: with the default tolerance
+// the value is within DivergenceRelAccuracy = 1e-3 relative of the value at
+// convergence (measured 7e-5 at 1024 Swiss-roll points and 9e-5 at 200, ε
+// = 1e-3, against tolerance 1e-5 references); a 1024×1024 divergence at ε =
+// 1e-3 then takes ~240 iterations in all, ~2.5 s CPU. Pass a smaller Tol
+// for more digits.
 func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, opt ...Options) (float64, error) {
 	if len(opt) > 1 {
 		return 0, fmt.Errorf("%w: at most one Options value", ErrInvalidOptions)
@@ -43,6 +62,9 @@ func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, o
 	if o.MaxIter == 0 {
 		o.MaxIter = DefaultDivergenceMaxIter
 	}
+	if o.AnnealFactor == 0 {
+		o.AnnealFactor = DefaultDivergenceAnnealFactor
+	}
 	return DivergenceOf(ctx, &Problem{X: x, Y: y, N: n, M: m, D: d, Cost: HalfSqEuclidean}, o)
 }
 
@@ -51,7 +73,9 @@ func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, o
 // i.e. not CostMatrix). With EpsRelativeToMedianCost, ε is fixed from the
 // median of the cross cost and the same absolute ε is used for all three
 // terms, as the debiasing requires. If a term does not converge, the value
-// is still returned together with an error matching ErrNotConverged.
+// is still returned together with an error matching ErrNotConverged. Each
+// term's value is the dual objective at its potentials (see dualValue);
+// unlike Divergence, zero options here mean Solve's defaults.
 func DivergenceOf(ctx context.Context, p *Problem, opt Options) (float64, error) {
 	if p == nil || p.Cost == CostMatrix {
 		return 0, fmt.Errorf("%w: the divergence needs points and a point cost", ErrInvalidProblem)
@@ -89,5 +113,25 @@ func DivergenceOf(ctx context.Context, p *Problem, opt Options) (float64, error)
 	if err != nil {
 		return 0, err
 	}
-	return xy.Objective - 0.5*xx.Objective - 0.5*yy.Objective, errors.Join(notConv...)
+	return dualValue(xy) - 0.5*dualValue(xx) - 0.5*dualValue(yy), errors.Join(notConv...)
+}
+
+// dualValue is the dual objective ⟨a, f⟩ + ⟨b, g⟩ at the returned
+// potentials (whose plan has total mass 1, as its rows are exact). It equals
+// Objective at convergence, but its error is second order in the marginal
+// error where Objective's is first order, because the potentials sit
+// near a maximum of the dual; this is what makes a loose tolerance accurate.
+func dualValue(r *Result) float64 {
+	var v float64
+	for i, f := range r.F {
+		if r.A[i] > 0 {
+			v += r.A[i] * f
+		}
+	}
+	for j, g := range r.G {
+		if r.B[j] > 0 {
+			v += r.B[j] * g
+		}
+	}
+	return v
 }

@@ -471,7 +471,9 @@ func TestEpsScalingSavesIterations(t *testing.T) {
 		y[i] = 0.5 + 2*rng.Float64()
 	}
 	p := &Problem{X: x, Y: y, N: n, M: n, D: 1}
-	opt := Options{Eps: 1e-3, EpsRelativeToMedianCost: true, Tol: 1e-9, MaxIter: 20000}
+	// Plain iterations: over-relaxation would take both below 500
+	// iterations and is tested separately.
+	opt := Options{Eps: 1e-3, EpsRelativeToMedianCost: true, Tol: 1e-9, MaxIter: 20000, Relaxation: 1}
 	opt.Annealing = AnnealOff
 	plain, err := Solve(ctx, p, opt)
 	if err != nil {
@@ -724,12 +726,14 @@ func TestInvalidInput(t *testing.T) {
 		}
 	}
 	for name, opt := range map[string]Options{
-		"zero eps":     {},
-		"NaN tol":      {Eps: 1, Tol: math.NaN()},
-		"bad factor":   {Eps: 1, AnnealFactor: 2},
-		"warm length":  {Eps: 1, WarmF: []float64{1}},
-		"online+C":     {Eps: 1, Online: true},
-		"neg max iter": {Eps: 1, MaxIter: -1},
+		"zero eps":       {},
+		"NaN tol":        {Eps: 1, Tol: math.NaN()},
+		"relaxation 2":   {Eps: 1, Relaxation: 2},
+		"relaxation 0.5": {Eps: 1, Relaxation: 0.5},
+		"bad factor":     {Eps: 1, AnnealFactor: 2},
+		"warm length":    {Eps: 1, WarmF: []float64{1}},
+		"online+C":       {Eps: 1, Online: true},
+		"neg max iter":   {Eps: 1, MaxIter: -1},
 	} {
 		p := good()
 		if name == "online+C" {

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/ebieot/ebieot/internal/vecmath"
+	"gonum.org/v1/gonum/floats"
 )
 
 // underflowFloor: a column marginal below this was accumulated from terms
@@ -28,6 +29,14 @@ type solver struct {
 	w    []float64 // column marginals of the plan (f, g)
 	// planCost is ⟨P, C⟩ of the plan (f, g).
 	planCost float64
+
+	// Over-relaxation: fRelaxed = (1−ω)f + ω·T(g) and wRelaxed, the column
+	// marginals of the plan (fRelaxed, g), computed in the same pass as the
+	// plain ones from the same exponentials.
+	fRelaxed, wRelaxed []float64
+	wRelPart           [][]float64
+	// autoRelax: Relaxation is automatic and ε is small enough for it.
+	autoRelax bool
 
 	// Per-block scratch, and one vector outside the blocks.
 	buf, rowbuf, wpart [][]float64
@@ -109,6 +118,7 @@ func solve(ctx context.Context, p *Problem, opt Options, symmetric bool) (*Resul
 	}
 	s := newSolver(ctx, o, src, a, b, eps)
 	s.symmetric = symmetric
+	s.autoRelax = o.Relaxation == 0 && o.Tol > 0 && eps < AnnealBelowSpread*spreadC
 	s.annealAfterFallback = o.Annealing != AnnealOff && !warm && o.Tol > 0 && eps < AnnealBelowSpread*spreadC
 	if err := s.run(method, anneal, spreadC); err != nil {
 		return nil, fmt.Errorf("sinkhorn: %w", err)
@@ -196,7 +206,7 @@ func (s *solver) run(method Method, anneal bool, spreadC float64) error {
 	}
 	s.method = LogDomain
 	var err error
-	s.converged, err = s.logIterate(o.Tol, o.MaxIter)
+	s.converged, err = s.logIterate(o.Tol, o.MaxIter, true)
 	return err
 }
 
@@ -236,7 +246,7 @@ func (s *solver) annealed(spreadC float64) error {
 			}
 			first = false
 		}
-		if _, err := s.logIterate(math.Max(o.Tol, annealStageTol), min(o.MaxIter-1, s.iterations+annealStageIter)); err != nil {
+		if _, err := s.logIterate(math.Max(o.Tol, annealStageTol), min(o.MaxIter-1, s.iterations+annealStageIter), false); err != nil {
 			return err
 		}
 		eps = math.Max(target, eps*o.AnnealFactor)
@@ -249,7 +259,7 @@ func (s *solver) annealed(spreadC float64) error {
 	}
 	s.method = LogDomain
 	var err error
-	s.converged, err = s.logIterate(o.Tol, o.MaxIter)
+	s.converged, err = s.logIterate(o.Tol, o.MaxIter, true)
 	return err
 }
 
@@ -262,14 +272,32 @@ const (
 
 // logIterate runs log-domain passes until the marginal error is ≤ tol (tol
 // ≤ 0: never) or the iteration count reaches maxIter. It reports whether the
-// tolerance was met.
-func (s *solver) logIterate(tol float64, maxIter int) (bool, error) {
+// tolerance was met. final says whether this is the run at the target ε
+// (rather than an ε-scaling stage): a fixed Options.Relaxation applies only
+// there, the automatic one uses a milder ω in the stages.
+func (s *solver) logIterate(tol float64, maxIter int, final bool) (bool, error) {
 	if s.iterations >= maxIter {
 		// Still describe the current potentials honestly.
-		return false, s.logPassAll()
+		return false, s.logPassAll(1)
 	}
+	omega := 1.0
+	if !s.symmetric {
+		switch {
+		case s.opt.Relaxation > 1 && final:
+			omega = s.opt.Relaxation
+		case s.autoRelax && final:
+			omega = DefaultRelaxation
+		case s.autoRelax:
+			omega = annealStageRelaxation
+		}
+	}
+	target, changed, recoveries := omega, s.iterations, 0
+	best, bestAt := math.Inf(1), s.iterations
 	for {
-		if err := s.logPassAll(); err != nil {
+		// The relaxed quantities of this pass belong to its ω; the
+		// safeguard's change of ω applies from the next pass.
+		passOmega := omega
+		if err := s.logPassAll(passOmega); err != nil {
 			return false, err
 		}
 		s.iterations++
@@ -288,10 +316,70 @@ func (s *solver) logIterate(tol float64, maxIter int) (bool, error) {
 			}
 			continue
 		}
+		// Safeguard: the plain iteration converges from any potentials, so
+		// shrinking ω whenever the error of the plain plan stops improving
+		// keeps the relaxed iteration convergent.
+		if e < best {
+			best, bestAt = e, s.iterations
+			if omega < target && s.iterations-changed >= relaxRecover && recoveries < relaxMaxRecoveries {
+				// A lowered ω that has made progress for a while is
+				// raised again: stalls far from the solution need not
+				// persist near it. Bounding the raises keeps the
+				// guarantee: after them, stalls only lower ω, to 1.
+				omega = math.Min(target, 1+2*math.Max(omega-1, minRelaxExcess))
+				changed = s.iterations
+				recoveries++
+			}
+		} else if omega > 1 && s.iterations-bestAt >= relaxWindow {
+			omega = 1 + (omega-1)/2
+			if omega < 1+minRelaxExcess {
+				omega = 1
+			}
+			bestAt, changed = s.iterations, s.iterations
+		}
+		if passOmega > 1 && s.relaxedColumnsValid() {
+			copy(s.f, s.fRelaxed)
+			for j, w := range s.wRelaxed {
+				if s.b[j] != 0 {
+					s.g[j] += passOmega * s.eps * (s.lb[j] - math.Log(w))
+				}
+			}
+			continue
+		}
 		if err := s.updateG(); err != nil {
 			return false, err
 		}
 	}
+}
+
+// Over-relaxation safeguard: ω−1 is halved after relaxWindow iterations
+// without a new smallest marginal error, and dropped below minRelaxExcess;
+// after relaxRecover iterations without a halving, a new smallest error
+// doubles it again (up to the starting ω), at most relaxMaxRecoveries
+// times per run.
+//
+// annealStageRelaxation is the automatic ω of ε-scaling stages: they are
+// short and start far from their fixed point, where a large ω overshoots
+// (measured on the Swiss-roll divergence: 1.5 beats 1.3 and 1.8).
+const (
+	relaxWindow           = 20
+	relaxRecover          = 50
+	relaxMaxRecoveries    = 8
+	minRelaxExcess        = 0.01
+	annealStageRelaxation = 1.5
+)
+
+// relaxedColumnsValid reports whether the relaxed plan's column marginals
+// are all usable for a log update (no underflow, overflow or NaN, which far
+// from convergence the relaxed row factors can cause); if not, the iteration
+// takes a plain step instead.
+func (s *solver) relaxedColumnsValid() bool {
+	for j, w := range s.wRelaxed {
+		if s.b[j] != 0 && !(w > underflowFloor && w <= math.MaxFloat64) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *solver) marginalError() float64 {
@@ -330,19 +418,39 @@ func (s *solver) updateG() error {
 // logPassAll makes one pass over all rows: f_i = −ε LSE_j((g_j − C_ij)/ε +
 // log b_j), and accumulates the column marginals w and ⟨P, C⟩ of the plan
 // (f, g), reusing the exponentials of the row update.
-func (s *solver) logPassAll() error {
+//
+// With omega ≠ 1 it also sets fRelaxed = (1−ω)f + ω·T(g) (f being the
+// potentials before the pass) and the column marginals wRelaxed of the plan
+// (fRelaxed, g): its rows are those of (T(g), g) scaled by
+// exp((fRelaxed_i − T(g)_i)/ε), so the same exponentials serve.
+func (s *solver) logPassAll(omega float64) error {
+	if omega != 1 && s.fRelaxed == nil {
+		s.fRelaxed, s.wRelaxed = make([]float64, s.n), make([]float64, s.m)
+		s.wRelPart = make([][]float64, len(s.wpart))
+		for k := range s.wRelPart {
+			s.wRelPart[k] = make([]float64, s.m)
+		}
+	}
 	hg := s.buf0()
 	inv := 1 / s.eps
 	for j, g := range s.g {
 		hg[j] = g*inv + s.lb[j]
 	}
 	err := parallelBlocks(s.ctx, s.threads, s.n, func(blk, i0, i1 int) {
-		s.logPass(blk, i0, i1, hg)
+		s.logPass(blk, i0, i1, hg, omega)
 	})
 	if err != nil {
 		return err
 	}
 	s.reduce()
+	if omega != 1 {
+		copy(s.wRelaxed, s.wRelPart[0])
+		for _, part := range s.wRelPart[1:blockCount(s.threads, s.n)] {
+			for j, v := range part {
+				s.wRelaxed[j] += v
+			}
+		}
+	}
 	return nil
 }
 
@@ -354,19 +462,33 @@ func (s *solver) buf0() []float64 {
 	return s.hgBuf
 }
 
-func (s *solver) logPass(blk, i0, i1 int, hg []float64) {
+func (s *solver) logPass(blk, i0, i1 int, hg []float64, omega float64) {
 	t, rowbuf, w := s.buf[blk], s.rowbuf[blk], s.wpart[blk]
 	clear(w)
+	var wRel []float64
+	if omega != 1 {
+		wRel = s.wRelPart[blk]
+		clear(wRel)
+	}
 	var total float64
 	inv := 1 / s.eps
 	for i := i0; i < i1; i++ {
 		c := s.cost.row(i, 0, s.m, rowbuf)
 		mx := shiftedRow(t, hg, c, inv)
 		sum := vecmath.ExpShiftSum(t, mx)
-		s.f[i] = -s.eps * (mx + math.Log(sum))
-		if coef := s.a[i] / sum; coef != 0 {
+		tg := -s.eps * (mx + math.Log(sum))
+		coef := s.a[i] / sum
+		if coef != 0 {
 			total += coef * axpyDot(w, coef, t, c)
 		}
+		if wRel != nil {
+			fr := (1-omega)*s.f[i] + omega*tg
+			s.fRelaxed[i] = fr
+			if rc := coef * math.Exp((fr-tg)*inv); rc != 0 {
+				floats.AddScaled(wRel, rc, t)
+			}
+		}
+		s.f[i] = tg
 	}
 	s.costPart[blk] = total
 }
