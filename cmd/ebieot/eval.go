@@ -128,7 +128,13 @@ func evalBaselines(c *cli.Context, mf *eot.ModelFile, x, y datasets.Matrix, opt 
 	}
 	out := map[string]*eot.Report{}
 
-	pairsOnly, err := fitPairsOnly(c.Context, mf, scaled, c.Uint64("seed"), quiet(c), c.App.ErrWriter)
+	tr := mf.Training
+	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
+		Optimizer: tr.Optimizer, Schedule: tr.Schedule, Seed: c.Uint64("seed")}
+	if !quiet(c) {
+		fmt.Fprintf(c.App.ErrWriter, "fitting the pairs-only baseline (%d pairs, %d steps)\n", scaled.PairX.Rows, opts.Steps)
+	}
+	pairsOnly, err := fitPairsOnly(c.Context, mf.Spec, scaled, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -145,22 +151,14 @@ func evalBaselines(c *cli.Context, mf *eot.ModelFile, x, y datasets.Matrix, opt 
 	return out, nil
 }
 
-// fitPairsOnly trains the model's architecture, with its recorded training
-// settings, on the pairs alone: sources and targets are then the pairs' own
-// x's and y's.
-func fitPairsOnly(ctx context.Context, mf *eot.ModelFile, scaled *datasets.Streams, seed uint64, silent bool, log io.Writer) (energy.Model, error) {
+// fitPairsOnly trains a model of spec with opts on the pairs of scaled
+// alone: its sources and targets are then the pairs' own x's and y's.
+func fitPairsOnly(ctx context.Context, spec energy.Spec, scaled *datasets.Streams, opts eot.Options) (energy.Model, error) {
 	pairs := &datasets.Streams{XNames: scaled.XNames, YNames: scaled.YNames, PairX: scaled.PairX, PairY: scaled.PairY,
 		SourceX: datasets.NewMatrix(0, scaled.XDim()), TargetY: datasets.NewMatrix(0, scaled.YDim())}
-	rng := rand.New(rand.NewPCG(seed, 2))
-	model, err := newModel(mf.Spec, pairs, rng)
+	model, err := newModel(spec, pairs, rand.New(rand.NewPCG(opts.Seed, 2)))
 	if err != nil {
 		return nil, err
-	}
-	tr := mf.Training
-	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
-		Optimizer: tr.Optimizer, Schedule: tr.Schedule, Seed: seed}
-	if !silent {
-		fmt.Fprintf(log, "fitting the pairs-only baseline (%d pairs, %d steps)\n", pairs.PairX.Rows, opts.Steps)
 	}
 	if _, err := eot.Fit(ctx, model, pairs, nil, opts); err != nil {
 		return nil, fmt.Errorf("pairs-only baseline: %w", err)
