@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"slices"
+
+	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
 // costSource yields cost rows, either from a stored matrix or computed from
@@ -133,52 +135,9 @@ func (c *costSource) median() float64 {
 		}
 	}
 	k := len(vals) / 2
-	hi := selectKth(vals, k)
+	hi := vecmath.SelectKth(vals, k)
 	if len(vals)%2 == 1 {
 		return hi
 	}
 	return 0.5 * (hi + slices.Max(vals[:k]))
-}
-
-// selectKth rearranges v so that v[k] is the k-th smallest value, all before
-// it are ≤ and all after it ≥, and returns v[k] (Hoare's selection with a
-// median-of-three pivot; no randomness needed for a deterministic answer).
-func selectKth(v []float64, k int) float64 {
-	lo, hi := 0, len(v)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if v[mid] < v[lo] {
-			v[mid], v[lo] = v[lo], v[mid]
-		}
-		if v[hi] < v[lo] {
-			v[hi], v[lo] = v[lo], v[hi]
-		}
-		if v[hi] < v[mid] {
-			v[hi], v[mid] = v[mid], v[hi]
-		}
-		pivot := v[mid]
-		i, j := lo, hi
-		for i <= j {
-			for v[i] < pivot {
-				i++
-			}
-			for v[j] > pivot {
-				j--
-			}
-			if i <= j {
-				v[i], v[j] = v[j], v[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return v[k]
-		}
-	}
-	return v[k]
 }

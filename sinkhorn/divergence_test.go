@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ebieot/ebieot/internal/cputime"
 )
 
 // swissRoll draws n points of the 2-D Swiss roll used for evaluation
@@ -166,7 +168,7 @@ func benchmarkSwissRollDivergence(b *testing.B, before bool, tol float64) {
 	y := swissRoll(rand.New(rand.NewPCG(50, 2)), n)
 	var value float64
 	var iters int
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		iters = 0
 		var vals [3]float64
@@ -193,7 +195,7 @@ func benchmarkSwissRollDivergence(b *testing.B, before bool, tol float64) {
 	}
 	b.ReportMetric(value, "S")
 	b.ReportMetric(float64(iters), "iters")
-	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	if !before && tol == DefaultDivergenceTol {
 		got, err := Divergence(ctx, x, y, n, n, 2, 1e-3)
 		if err != nil || got != value {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ebieot/ebieot/internal/cputime"
 )
 
 // The benchmarks in this file solve exactly the inputs that
@@ -99,7 +101,7 @@ func benchmarkPOT(b *testing.B, n int, eps float64, method Method, potName strin
 	opt := Options{Eps: eps, Tol: -1, MaxIter: 100, Method: method, Annealing: AnnealOff}
 	var res *Result
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		c := benchCost(x, y, n, n)
 		var err error
@@ -109,7 +111,7 @@ func benchmarkPOT(b *testing.B, n int, eps float64, method Method, potName strin
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	if res.Method != method || res.Iterations != 100 {
 		b.Fatalf("ran %v for %d iterations", res.Method, res.Iterations)
 	}
@@ -150,7 +152,7 @@ func BenchmarkBatch64(b *testing.B) {
 			const size = 64
 			count := nx / size
 			opt := Options{Eps: 0.05, Tol: -1, MaxIter: 100, Method: method, Annealing: AnnealOff}
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				problems := make([]*Problem, count)
 				for k := range problems {
@@ -162,7 +164,7 @@ func BenchmarkBatch64(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -181,12 +183,12 @@ func BenchmarkOnline20000(b *testing.B) {
 	}
 	p := &Problem{X: x, Y: y, N: n, M: n, D: 2}
 	opt := Options{Eps: 0.1, Tol: -1, MaxIter: iters, Online: true}
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		if _, err := Solve(context.Background(), p, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N*iters), "s/iter")
-	b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N*iters), "cpu-s/iter")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N*iters), "cpu-s/iter")
 }

@@ -765,22 +765,6 @@ func TestCancelledContext(t *testing.T) {
 	}
 }
 
-func TestSelectKth(t *testing.T) {
-	rng := rand.New(rand.NewPCG(19, 19))
-	for trial := range 200 {
-		v := make([]float64, 1+rng.IntN(50))
-		for i := range v {
-			v[i] = float64(rng.IntN(10)) // many ties
-		}
-		k := rng.IntN(len(v))
-		s := slices.Clone(v)
-		slices.Sort(s)
-		if got := selectKth(v, k); got != s[k] {
-			t.Fatalf("trial %d: selectKth = %v, want %v", trial, got, s[k])
-		}
-	}
-}
-
 func TestNonFiniteCostFunction(t *testing.T) {
 	f := func(x, y []float64) float64 { return math.Log(x[0] - y[0]) } // NaN for x < y
 	p := &Problem{X: []float64{0, 1}, Y: []float64{0.5, 2}, N: 2, M: 2, D: 1, Cost: CostFunc, Func: f}
