@@ -25,6 +25,10 @@ type SwissRollReport struct {
 	Unconditional Distances     `json:"unconditional"`
 	Probes        []ProbeReport `json:"probes"`
 	Conditional   Distances     `json:"conditional"` // averaged over probes
+	// Floor is the unconditional comparison of a second fresh Swiss-roll
+	// sample with the same reference: what a perfect model would score with
+	// N samples (the finite-sample floor of both distances).
+	Floor Distances `json:"floor"`
 
 	// The samples compared, for plotting (N × 2 each, original units).
 	UnconditionalSamples []float64 `json:"-"`
@@ -85,6 +89,11 @@ func EvaluateSwissRoll(ctx context.Context, model Sampler, scaler datasets.Scale
 	rep.UnconditionalSamples, rep.UnconditionalReal = pushed.Data, real.Data
 	if rep.Unconditional, err = distances(ctx, pushed, real, o.SinkhornEps); err != nil {
 		return nil, fmt.Errorf("swiss-roll evaluation: unconditional: %w", err)
+	}
+	// Its own stream, so that adding it changed none of the other numbers.
+	second := datasets.SwissRollY(rand.New(rand.NewPCG(o.Seed, 0x666c_6f6f_72)), o.N) // "floor"
+	if rep.Floor, err = distances(ctx, second, real, o.SinkhornEps); err != nil {
+		return nil, fmt.Errorf("swiss-roll evaluation: floor: %w", err)
 	}
 	for pi, x0 := range o.Probes {
 		if len(x0) != 2 {
