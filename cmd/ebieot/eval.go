@@ -56,7 +56,7 @@ func runEval(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	x, y, groups, err := readHoldout(c.String("holdout"), mf, c.String("group-col"))
+	x, y, groups, err := readPairs(c.String("holdout"), mf, c.String("group-col"))
 	if err != nil {
 		return err
 	}
@@ -87,9 +87,9 @@ func runEval(c *cli.Context) error {
 	return nil
 }
 
-// readHoldout reads the model's columns (and an optional group column)
-// from a held-out CSV.
-func readHoldout(path string, mf *eot.ModelFile, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
+// readPairs reads the model's x and y columns (and an optional group
+// column) from a CSV of pairs.
+func readPairs(path string, mf *eot.ModelFile, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
 	cols := append(append([]string(nil), mf.XNames...), mf.YNames...)
 	xy, _, err := datasets.ReadMatrixCSV(path, cols)
 	if err != nil {

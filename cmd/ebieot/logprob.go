@@ -36,17 +36,11 @@ func runLogprob(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cols := append(append([]string(nil), mf.XNames...), mf.YNames...)
-	xy, _, err := datasets.ReadMatrixCSV(c.String("pairs"), cols)
+	x, y, _, err := readPairs(c.String("pairs"), mf, "")
 	if err != nil {
 		return err
 	}
 	dx, dy := mf.Spec.XDim, mf.Spec.YDim
-	x, y := datasets.NewMatrix(xy.Rows, dx), datasets.NewMatrix(xy.Rows, dy)
-	for i := 0; i < xy.Rows; i++ {
-		copy(x.Row(i), xy.Row(i)[:dx])
-		copy(y.Row(i), xy.Row(i)[dx:])
-	}
 	xs, ys := mf.Scaler.X.Transform(x), mf.Scaler.Y.Transform(y)
 	// Densities in original units: p(y|x) = p̃(ỹ|x̃) / Π std_y.
 	jac := mf.Scaler.Y.LogDetJacobian()
@@ -59,10 +53,11 @@ func runLogprob(c *cli.Context) error {
 		}
 		extra = 2
 	}
-	out := datasets.NewMatrix(xy.Rows, dx+dy+extra)
-	for i := 0; i < xy.Rows; i++ {
+	out := datasets.NewMatrix(x.Rows, dx+dy+extra)
+	for i := 0; i < x.Rows; i++ {
 		row := out.Row(i)
-		copy(row, xy.Row(i))
+		copy(row, x.Row(i))
+		copy(row[dx:], y.Row(i))
 		if isDensity {
 			row[dx+dy] = density.LogProb(xs.Row(i), ys.Row(i)) - jac
 			continue
@@ -74,7 +69,7 @@ func runLogprob(c *cli.Context) error {
 		}
 		row[dx+dy], row[dx+dy+1] = lp-jac, se
 	}
-	header := append(cols, "logprob")
+	header := append(append(append([]string(nil), mf.XNames...), mf.YNames...), "logprob")
 	if extra == 2 {
 		header = append(header, "logprob_se")
 	}
