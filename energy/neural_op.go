@@ -52,6 +52,7 @@ func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 // ∇_y is direct). act is the LeakyReLU of the given slope; slope 1 is the
 // identity (the linear output layer).
 type nnDenseOp struct {
+	nnPureOp
 	parts int
 	slope float64
 	out   nnBuffer
@@ -76,8 +77,8 @@ func (op *nnDenseOp) Type() hm.Type {
 }
 
 func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != op.Arity() {
-		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(in))
+	if err := nnArity(op, len(in), op.Arity()); err != nil {
+		return nil, err
 	}
 	a, ok1 := in[0].(tensor.Shape)
 	w, ok2 := in[op.parts].(tensor.Shape)
@@ -88,8 +89,8 @@ func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != op.Arity() {
-		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(in))
+	if err := nnArity(op, len(in), op.Arity()); err != nil {
+		return nil, err
 	}
 	b, err := nnFloats(in[2*op.parts])
 	if err != nil {
@@ -140,8 +141,8 @@ func (op *nnDenseOp) DiffWRT(inputs int) []bool {
 }
 
 func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != op.Arity() {
-		return nil, fmt.Errorf("%v: want %d inputs, have %d", op, op.Arity(), len(inputs))
+	if err := nnArity(op, len(inputs), op.Arity()); err != nil {
+		return nil, err
 	}
 	dz := grad
 	if op.slope != 1 {
@@ -168,9 +169,6 @@ func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 	return grads, nil
 }
 
-func (op *nnDenseOp) ReturnsPtr() bool      { return false }
-func (op *nnDenseOp) CallsExtern() bool     { return false }
-func (op *nnDenseOp) OverwritesInput() int  { return -1 }
 func (op *nnDenseOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnDenseOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnDenseOp) String() string        { return fmt.Sprintf("nnDense{%d, %v}", op.parts, op.slope) }
@@ -178,6 +176,7 @@ func (op *nnDenseOp) String() string        { return fmt.Sprintf("nnDense{%d, %v
 // nnActGradOp maps (out, g) to g ⊙ act'(out); the LeakyReLU's derivative
 // can be read from its output because the slope is positive.
 type nnActGradOp struct {
+	nnPureOp
 	slope float64
 	out   nnBuffer
 }
@@ -189,8 +188,8 @@ func (op *nnActGradOp) Type() hm.Type {
 }
 
 func (op *nnActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	s, ok := in[0].(tensor.Shape)
 	if !ok || len(s) != 2 {
@@ -200,8 +199,8 @@ func (op *nnActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnActGradOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	act, err := nnFloats(in[0])
 	if err != nil {
@@ -227,9 +226,6 @@ func (op *nnActGradOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnActGradOp) ReturnsPtr() bool      { return false }
-func (op *nnActGradOp) CallsExtern() bool     { return false }
-func (op *nnActGradOp) OverwritesInput() int  { return -1 }
 func (op *nnActGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnActGradOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnActGradOp) String() string        { return fmt.Sprintf("nnActGrad{%v}", op.slope) }
@@ -237,6 +233,7 @@ func (op *nnActGradOp) String() string        { return fmt.Sprintf("nnActGrad{%v
 // nnMatMulOp is op(A)·op(B) with op a transpose where flagged: the
 // backward products of nnDenseOp.
 type nnMatMulOp struct {
+	nnPureOp
 	transA, transB bool
 	out            nnBuffer
 }
@@ -266,8 +263,8 @@ func (op *nnMatMulOp) dims(a, b tensor.Shape) (m, n, k int, err error) {
 }
 
 func (op *nnMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	a, ok1 := in[0].(tensor.Shape)
 	b, ok2 := in[1].(tensor.Shape)
@@ -282,8 +279,8 @@ func (op *nnMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	a, err := nnFloats(in[0])
 	if err != nil {
@@ -310,9 +307,6 @@ func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnMatMulOp) ReturnsPtr() bool      { return false }
-func (op *nnMatMulOp) CallsExtern() bool     { return false }
-func (op *nnMatMulOp) OverwritesInput() int  { return -1 }
 func (op *nnMatMulOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnMatMulOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnMatMulOp) String() string {
@@ -320,14 +314,17 @@ func (op *nnMatMulOp) String() string {
 }
 
 // nnColSumOp sums a matrix over its rows: the bias gradient.
-type nnColSumOp struct{ out nnBuffer }
+type nnColSumOp struct {
+	nnPureOp
+	out nnBuffer
+}
 
 func (op *nnColSumOp) Arity() int    { return 1 }
 func (op *nnColSumOp) Type() hm.Type { return hm.NewFnType(nnMatrixType, nnVectorType) }
 
 func (op *nnColSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	if err := nnArity(op, len(in), 1); err != nil {
+		return nil, err
 	}
 	s, ok := in[0].(tensor.Shape)
 	if !ok || len(s) != 2 {
@@ -337,8 +334,8 @@ func (op *nnColSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnColSumOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	if err := nnArity(op, len(in), 1); err != nil {
+		return nil, err
 	}
 	a, err := nnFloats(in[0])
 	if err != nil {
@@ -358,9 +355,6 @@ func (op *nnColSumOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnColSumOp) ReturnsPtr() bool      { return false }
-func (op *nnColSumOp) CallsExtern() bool     { return false }
-func (op *nnColSumOp) OverwritesInput() int  { return -1 }
 func (op *nnColSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnColSumOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnColSumOp) String() string        { return "nnColSum" }
@@ -369,7 +363,10 @@ func (op *nnColSumOp) String() string        { return "nnColSum" }
 // a scalar. It also keeps a copy of v as seen during the run: gorgonia
 // reuses registers, and a later op may write into v's storage before the
 // caller reads it, so the per-row network outputs are read from here.
-type nnWeightedSumOp struct{ seen []float64 }
+type nnWeightedSumOp struct {
+	nnPureOp
+	seen []float64
+}
 
 func (op *nnWeightedSumOp) Arity() int { return 2 }
 func (op *nnWeightedSumOp) Type() hm.Type {
@@ -377,15 +374,15 @@ func (op *nnWeightedSumOp) Type() hm.Type {
 }
 
 func (op *nnWeightedSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	return tensor.ScalarShape(), nil
 }
 
 func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	v, err := nnFloats(in[0])
 	if err != nil {
@@ -409,8 +406,8 @@ func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
 func (op *nnWeightedSumOp) DiffWRT(inputs int) []bool { return []bool{true, false} }
 
 func (op *nnWeightedSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(inputs))
+	if err := nnArity(op, len(inputs), 2); err != nil {
+		return nil, err
 	}
 	dv, err := G.ApplyOp(&nnScaleOp{}, inputs[1], grad)
 	if err != nil {
@@ -419,16 +416,16 @@ func (op *nnWeightedSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Node
 	return G.Nodes{dv, nil}, nil
 }
 
-func (op *nnWeightedSumOp) ReturnsPtr() bool      { return false }
-func (op *nnWeightedSumOp) CallsExtern() bool     { return false }
-func (op *nnWeightedSumOp) OverwritesInput() int  { return -1 }
 func (op *nnWeightedSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnWeightedSumOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnWeightedSumOp) String() string        { return "nnWeightedSum" }
 
 // nnScaleOp is w·g for a matrix w and a scalar g: the gradient of
 // nnWeightedSumOp.
-type nnScaleOp struct{ out nnBuffer }
+type nnScaleOp struct {
+	nnPureOp
+	out nnBuffer
+}
 
 func (op *nnScaleOp) Arity() int { return 2 }
 func (op *nnScaleOp) Type() hm.Type {
@@ -436,8 +433,8 @@ func (op *nnScaleOp) Type() hm.Type {
 }
 
 func (op *nnScaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	s, ok := in[0].(tensor.Shape)
 	if !ok || len(s) != 2 {
@@ -447,8 +444,8 @@ func (op *nnScaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 2 {
-		return nil, fmt.Errorf("%v: want 2 inputs, have %d", op, len(in))
+	if err := nnArity(op, len(in), 2); err != nil {
+		return nil, err
 	}
 	w, err := nnFloats(in[0])
 	if err != nil {
@@ -473,9 +470,6 @@ func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnScaleOp) ReturnsPtr() bool      { return false }
-func (op *nnScaleOp) CallsExtern() bool     { return false }
-func (op *nnScaleOp) OverwritesInput() int  { return -1 }
 func (op *nnScaleOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnScaleOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnScaleOp) String() string        { return "nnScale" }
@@ -485,7 +479,10 @@ func (op *nnScaleOp) String() string        { return "nnScale" }
 // run: a register may be reused, and overwritten in place, once its last
 // reader has run. Results are therefore read from captures, which see the
 // value while it is guaranteed intact.
-type nnCaptureOp struct{ seen []float64 }
+type nnCaptureOp struct {
+	nnPureOp
+	seen []float64
+}
 
 func nnCapture(n *G.Node) (*nnCaptureOp, *G.Node, error) {
 	op := &nnCaptureOp{}
@@ -503,8 +500,8 @@ func (op *nnCaptureOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *nnCaptureOp) Do(in ...G.Value) (G.Value, error) {
-	if len(in) != 1 {
-		return nil, fmt.Errorf("%v: want 1 input, have %d", op, len(in))
+	if err := nnArity(op, len(in), 1); err != nil {
+		return nil, err
 	}
 	v, err := nnFloats(in[0])
 	if err != nil {
@@ -514,12 +511,25 @@ func (op *nnCaptureOp) Do(in ...G.Value) (G.Value, error) {
 	return G.NewF64(0), nil
 }
 
-func (op *nnCaptureOp) ReturnsPtr() bool      { return false }
-func (op *nnCaptureOp) CallsExtern() bool     { return false }
-func (op *nnCaptureOp) OverwritesInput() int  { return -1 }
 func (op *nnCaptureOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnCaptureOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnCaptureOp) String() string        { return "nnCapture" }
+
+// nnPureOp gives the gorgonia Op methods shared by every op here: each
+// returns a fresh (buffered) value, runs in Go and overwrites no input.
+type nnPureOp struct{}
+
+func (nnPureOp) ReturnsPtr() bool     { return false }
+func (nnPureOp) CallsExtern() bool    { return false }
+func (nnPureOp) OverwritesInput() int { return -1 }
+
+// nnArity checks an op's number of inputs.
+func nnArity(op fmt.Stringer, have, want int) error {
+	if have != want {
+		return fmt.Errorf("%v: want %d inputs, have %d", op, want, have)
+	}
+	return nil
+}
 
 func nnHash(op interface{ WriteHash(hash.Hash) }) uint32 {
 	h := fnv.New32a()
