@@ -2,6 +2,7 @@ package eot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -119,34 +120,22 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 
 	// Log-densities in original units (Jacobian of the y standardisation),
 	// used for the NLL and, when exact, for the calibration scores.
-	jac := scaler.Y.LogDetJacobian()
-	var density energy.Density
-	if d, ok := model.(energy.Density); ok {
-		density = d
-		lp := make([]float64, rows)
+	density, _ := model.(energy.Density)
+	lp, exact, err := LogProbs(ctx, model, xs, ys, rand.New(rand.NewPCG(o.Seed, math.MaxUint64)))
+	switch {
+	case errors.Is(err, ErrNoDensity): // no NLL for this model
+	case err != nil:
+		return nil, fmt.Errorf("evaluate: %w", err)
+	default:
+		jac := scaler.Y.LogDetJacobian()
 		for i := range lp {
-			lp[i] = d.LogProb(xs.Row(i), ys.Row(i)) - jac
+			lp[i] -= jac
 		}
 		s, err := metrics.NLL(lp)
 		if err != nil {
 			return nil, fmt.Errorf("evaluate: %w", err)
 		}
-		rep.NLL, rep.NLLExact = &s, true
-	} else if est, ok := model.(LogProbEstimator); ok {
-		lp := make([]float64, rows)
-		rng := rand.New(rand.NewPCG(o.Seed, math.MaxUint64))
-		for i := range lp {
-			v, _, err := est.LogProbEstimate(ctx, xs.Row(i), ys.Row(i), estimateSamples, rng)
-			if err != nil {
-				return nil, fmt.Errorf("evaluate: log-probability of row %d: %w", i+1, err)
-			}
-			lp[i] = v - jac
-		}
-		s, err := metrics.NLL(lp)
-		if err != nil {
-			return nil, fmt.Errorf("evaluate: %w", err)
-		}
-		rep.NLL = &s
+		rep.NLL, rep.NLLExact = &s, exact
 	}
 
 	orig := scaler.Y.Inverse(samples)

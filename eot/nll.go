@@ -28,7 +28,7 @@ const estimateSamples = 256
 // LogProbs returns log π(y_i|x_i) for every row of the pairs (x, y), in the
 // model's coordinates. exact reports whether the values are exact (else
 // they are Monte Carlo estimates).
-func LogProbs(ctx context.Context, model energy.Model, x, y datasets.Matrix, rng *rand.Rand) (lp []float64, exact bool, err error) {
+func LogProbs(ctx context.Context, model Sampler, x, y datasets.Matrix, rng *rand.Rand) (lp []float64, exact bool, err error) {
 	if x.Rows != y.Rows {
 		return nil, false, fmt.Errorf("log-probabilities: %d x rows but %d y rows", x.Rows, y.Rows)
 	}
@@ -47,7 +47,7 @@ func LogProbs(ctx context.Context, model energy.Model, x, y datasets.Matrix, rng
 		}
 		return lp, false, nil
 	}
-	return nil, false, fmt.Errorf("%w (kind %q)", ErrNoDensity, model.Spec().Kind)
+	return nil, false, ErrNoDensity
 }
 
 type validator struct {
