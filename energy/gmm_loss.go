@@ -131,6 +131,7 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 				lse := p.logCost(logv, bi, y, sc)
 				sum -= lse // c/ε = −lse
 				p.costGrad(y, lse, sPair, sc, w.dV[i*M:(i+1)*M], w.dB[i*M*dy:(i+1)*M*dy])
+				logSoftmaxBackward(w.dV[i*M:(i+1)*M], logv, sc.t)
 			}
 		case streamSource:
 			acc := w.taskAcc[t.acc]
@@ -140,19 +141,9 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 			}
 			logv, bi := w.logv[lo*M:hi*M], bOut[lo*M*dy:hi*M*dy]
 			dV, dB := w.dV[lo*M:hi*M], w.dB[lo*M*dy:hi*M*dy]
-			if !p.full && dy == 2 {
-				for i := 0; i < hi-lo; i++ {
-					sum += p.partitionRow2(logv[i*M:(i+1)*M], bi[i*M*dy:(i+1)*M*dy], sSource, &sc.ker, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
-				}
-				break
-			}
-			if !p.full {
-				sum = p.partitionBlockDiag(logv, bi, hi-lo, sSource, &sc.blk, acc, dV, dB)
-				break
-			}
+			sum = p.partitionRows(logv, bi, hi-lo, sSource, sc, acc, dV, dB)
 			for i := 0; i < hi-lo; i++ {
-				sum += p.logPartition(logv[i*M:(i+1)*M], bi[i*M*dy:(i+1)*M*dy], true, sc)
-				p.partitionGradFull(bi[i*M*dy:(i+1)*M*dy], sSource, sc, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
+				logSoftmaxBackward(dV[i*M:(i+1)*M], logv[i*M:(i+1)*M], sc.t)
 			}
 		case streamTarget:
 			acc := w.taskAcc[t.acc]
@@ -227,19 +218,6 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 	clear(grad)
 	g.chainPotential(p, w.potGrad, grad)
 	if rows > 0 {
-		// Through log v = z − logsumexp(z): ∂/∂z_k = g_k − v_k Σ_j g_j.
-		v := w.workers[0].t[:M]
-		for i := 0; i < rows; i++ {
-			gv := w.dV[i*M : (i+1)*M]
-			vecmath.ExpTo(v, w.logv[i*M:(i+1)*M])
-			sum := 0.0
-			for _, g := range gv {
-				sum += g
-			}
-			for k, vk := range v {
-				gv[k] -= vk * sum
-			}
-		}
 		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)
 		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
 	}
@@ -247,6 +225,43 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
 	}
 	return terms, nil
+}
+
+// partitionRows returns Σ log Z(x) over R source rows given their heads
+// (log v and b, row after row), adds scale·∂/∂(log w, a, A or L) to acc and
+// writes scale·∂log Z/∂(log v, b) into dV and dB, with the kernel that suits
+// the model's shape.
+func (p *potential) partitionRows(logv, b []float64, R int, scale float64, sc *rowScratch, acc, dV, dB []float64) float64 {
+	M, dy := p.M, p.D
+	sum := 0.0
+	switch {
+	case !p.full && dy == 2:
+		for i := 0; i < R; i++ {
+			sum += p.partitionRow2(logv[i*M:(i+1)*M], b[i*M*dy:(i+1)*M*dy], scale, &sc.ker, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
+		}
+	case !p.full:
+		sum = p.partitionBlockDiag(logv, b, R, scale, &sc.blk, acc, dV, dB)
+	default:
+		for i := 0; i < R; i++ {
+			sum += p.logPartition(logv[i*M:(i+1)*M], b[i*M*dy:(i+1)*M*dy], true, sc)
+			p.partitionGradFull(b[i*M*dy:(i+1)*M*dy], scale, sc, acc, dV[i*M:(i+1)*M], dB[i*M*dy:(i+1)*M*dy])
+		}
+	}
+	return sum
+}
+
+// logSoftmaxBackward turns gv = ∂/∂log v into ∂/∂z for log v =
+// z − logsumexp(z): ∂/∂z_k = g_k − v_k Σ_j g_j. tmp holds len(gv) values.
+func logSoftmaxBackward(gv, logv, tmp []float64) {
+	v := tmp[:len(gv)]
+	vecmath.ExpTo(v, logv[:len(gv)])
+	sum := 0.0
+	for _, g := range gv {
+		sum += g
+	}
+	for k, vk := range v {
+		gv[k] -= vk * sum
+	}
 }
 
 // chainPotential writes into grad the gradient with respect to raw_w, a and

@@ -142,7 +142,11 @@ func (n mlp) forward(params, x []float64, rows int, t *mlpTape) []float64 {
 		for r := 0; r < rows; r++ {
 			copy(dst[r*out:(r+1)*out], bias)
 		}
-		if rows > 0 {
+		switch {
+		case rows == 0:
+		case in <= smallFanIn:
+			addInputTimesWeightsT(dst, t.acts[l], w, rows, in, out)
+		default:
 			impl.Dgemm(blas.NoTrans, blas.Trans, rows, out, in, 1, t.acts[l], in, w, in, 1, dst, out)
 		}
 		if l < L-1 {
@@ -169,7 +173,11 @@ func (n mlp) backward(params []float64, t *mlpTape, dOut, grad []float64) {
 		in, out := n.sizes[l], n.sizes[l+1]
 		wOff, bOff := n.layerOffsets(l)
 		// ∂/∂W = upstreamᵀ · input; ∂/∂bias = column sums of upstream.
-		impl.Dgemm(blas.Trans, blas.NoTrans, out, in, rows, 1, upstream, out, t.acts[l], in, 1, grad[wOff:wOff+out*in], in)
+		if in <= smallFanIn {
+			addUpstreamTTimesInput(grad[wOff:wOff+out*in], upstream, t.acts[l], rows, in, out)
+		} else {
+			impl.Dgemm(blas.Trans, blas.NoTrans, out, in, rows, 1, upstream, out, t.acts[l], in, 1, grad[wOff:wOff+out*in], in)
+		}
 		gb := grad[bOff : bOff+out]
 		if l == n.layers()-1 && n.centerStride > 0 {
 			// The centred bias is a projection of the raw one, and the
@@ -220,6 +228,44 @@ func centerGroups(v []float64, stride int) {
 		mean /= float64(groups)
 		for g := 0; g < groups; g++ {
 			v[g*stride+d] -= mean
+		}
+	}
+}
+
+// smallFanIn is the input width up to which a layer's products are plain
+// loops: with two or three inputs (the Swiss roll's x) a GEMM call spends
+// most of its time packing and dispatching, ten times the arithmetic.
+const smallFanIn = 4
+
+// addInputTimesWeightsT adds x·wᵀ to dst: x is rows × in, w is out × in,
+// dst is rows × out.
+func addInputTimesWeightsT(dst, x, w []float64, rows, in, out int) {
+	w = w[:out*in]
+	for r := 0; r < rows; r++ {
+		xr := x[r*in : (r+1)*in]
+		dr := dst[r*out : (r+1)*out]
+		for j := range dr {
+			wj := w[j*in : (j+1)*in]
+			s := dr[j]
+			for k, v := range xr {
+				s += v * wj[k]
+			}
+			dr[j] = s
+		}
+	}
+}
+
+// addUpstreamTTimesInput adds upᵀ·x to dw: up is rows × out, x is
+// rows × in, dw is out × in.
+func addUpstreamTTimesInput(dw, up, x []float64, rows, in, out int) {
+	dw = dw[:out*in]
+	for r := 0; r < rows; r++ {
+		xr := x[r*in : (r+1)*in]
+		for j, u := range up[r*out : (r+1)*out] {
+			dj := dw[j*in : (j+1)*in]
+			for k, v := range xr {
+				dj[k] += u * v
+			}
 		}
 	}
 }
