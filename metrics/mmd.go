@@ -30,6 +30,25 @@ func MedianDistance(ref Points, maxPairs int) (float64, error) {
 	if ref.Rows < 2 {
 		return 0, fmt.Errorf("median distance: %w: %d points, need 2", ErrTooFew, ref.Rows)
 	}
+	d2 := positivePairSqDistances(ref, maxPairs)
+	if len(d2) == 0 {
+		return 0, fmt.Errorf("median distance: %w: all %d points coincide", ErrInvalid, ref.Rows)
+	}
+	// Squared distances order like distances; take roots only of the middle.
+	k := len(d2) / 2
+	upper := math.Sqrt(vecmath.SelectKth(d2, k))
+	if len(d2)%2 == 1 {
+		return upper, nil
+	}
+	lower := math.Sqrt(slices.Max(d2[:k])) // selectKth left the k smallest in d2[:k]
+	return 0.5 * (lower + upper), nil
+}
+
+// positivePairSqDistances returns the nonzero squared distances between
+// distinct points of ref: of all pairs i < j when there are at most
+// maxPairs of them (maxPairs ≤ 0 means DefaultMedianPairs), else of maxPairs
+// pairs drawn as MedianDistance describes.
+func positivePairSqDistances(ref Points, maxPairs int) []float64 {
 	if maxPairs <= 0 {
 		maxPairs = DefaultMedianPairs
 	}
@@ -59,17 +78,7 @@ func MedianDistance(ref Points, maxPairs int) (float64, error) {
 			}
 		}
 	}
-	if len(d2) == 0 {
-		return 0, fmt.Errorf("median distance: %w: all %d points coincide", ErrInvalid, n)
-	}
-	// Squared distances order like distances; take roots only of the middle.
-	k := len(d2) / 2
-	upper := math.Sqrt(vecmath.SelectKth(d2, k))
-	if len(d2)%2 == 1 {
-		return upper, nil
-	}
-	lower := math.Sqrt(slices.Max(d2[:k])) // selectKth left the k smallest in d2[:k]
-	return 0.5 * (lower + upper), nil
+	return d2
 }
 
 // MedianBandwidths returns the five bandwidths s·2^{-2}, …, s·2^{2} with s
