@@ -46,7 +46,8 @@ const DefaultDivergenceAnnealFactor = 0.25
 // convergence (measured 7e-5 at 1024 Swiss-roll points and 9e-5 at 200, ε
 // = 1e-3, against tolerance 1e-5 references); a 1024×1024 divergence at ε =
 // 1e-3 then takes ~240 iterations in all, ~2.5 s CPU. Pass a smaller Tol
-// for more digits.
+// for more digits. A term that Sinkhorn has not solved within 1000
+// iterations is finished by L-BFGS on the semi-dual (see DivergenceOf).
 func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, opt ...Options) (float64, error) {
 	if len(opt) > 1 {
 		return 0, fmt.Errorf("%w: at most one Options value", ErrInvalidOptions)
@@ -76,7 +77,20 @@ func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, o
 // is still returned together with an error matching ErrNotConverged. Each
 // term's value is the dual objective at its potentials (see dualValue);
 // unlike Divergence, zero options here mean Solve's defaults.
+//
+// Sinkhorn can stall for thousands of iterations at small ε when mass has
+// to travel far. So unless opt.Online is set, the tolerance is negative or
+// the cost matrix would exceed 2^24 entries, each term gets at most 1000
+// Sinkhorn iterations (or MaxIter if smaller), and a term still above the
+// tolerance is finished by L-BFGS on the semi-dual from Sinkhorn's target
+// potential, to the same L1 marginal tolerance (Result.Polished).
 func DivergenceOf(ctx context.Context, p *Problem, opt Options) (float64, error) {
+	return divergenceOf(ctx, p, opt, divergencePolishAfter)
+}
+
+// divergenceOf is DivergenceOf with the Sinkhorn budget of a term before
+// the hand-over to L-BFGS as a parameter (≤ 0: no hand-over).
+func divergenceOf(ctx context.Context, p *Problem, opt Options, polishAfter int) (float64, error) {
 	if p == nil || p.Cost == CostMatrix {
 		return 0, fmt.Errorf("%w: the divergence needs points and a point cost", ErrInvalidProblem)
 	}
@@ -85,7 +99,36 @@ func DivergenceOf(ctx context.Context, p *Problem, opt Options) (float64, error)
 	}
 	var notConv []error
 	run := func(what string, q *Problem, o Options, symmetric bool) (*Result, error) {
-		r, err := solve(ctx, q, o, symmetric)
+		budget, tol := o, o.Tol
+		if tol == 0 {
+			tol = DefaultTol
+		}
+		maxIter := o.MaxIter
+		if maxIter == 0 {
+			maxIter = DefaultMaxIter
+		}
+		polish := polishAfter > 0 && !o.Online && tol > 0 && q.N*q.M <= maxPolishEntries
+		if polish {
+			budget.MaxIter = min(maxIter, polishAfter)
+		}
+		r, err := solve(ctx, q, budget, symmetric)
+		if polish && errors.Is(err, ErrNotConverged) {
+			used := r.Iterations
+			err = polishSemiDual(ctx, r, tol)
+			if left := maxIter - used; errors.Is(err, ErrNotConverged) && left > 0 {
+				// L-BFGS's line search stops where the value's changes
+				// drop below rounding, which very tight tolerances can
+				// need; Sinkhorn, which needs no values, goes on from there.
+				rest := o
+				rest.MaxIter, rest.WarmF, rest.WarmG = left, r.F, r.G
+				polished := r.PolishIterations
+				r, err = solve(ctx, q, rest, symmetric)
+				if r != nil {
+					r.Iterations += used
+					r.Polished, r.PolishIterations = true, polished
+				}
+			}
+		}
 		if errors.Is(err, ErrNotConverged) {
 			notConv = append(notConv, fmt.Errorf("%s: %w", what, err))
 			err = nil

@@ -28,6 +28,11 @@ type Result struct {
 	Converged      bool      // the returned plan met the tolerance
 	Method         Method    // solver that produced the final potentials
 	FellBack       bool      // the kernel solver under/overflowed and the log domain finished
+	// Polished is set when Sinkhorn stalled and L-BFGS on the semi-dual
+	// finished the potentials (Divergence does this; see polishSemiDual),
+	// after PolishIterations L-BFGS iterations.
+	Polished         bool
+	PolishIterations int
 
 	cost    *costSource
 	n, m, d int

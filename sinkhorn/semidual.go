@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ebieot/ebieot/internal/vecmath"
 	"github.com/ebieot/ebieot/optim"
 )
 
@@ -50,6 +51,13 @@ type SemiDualObjective struct {
 	eps     float64
 	row     []float64 // one row: exponents, then π_{j|i}; reused
 	evals   int
+
+	// threads > 1 splits FuncGrad's rows into that many fixed blocks, each
+	// with its own row and column buffers, summed in block order.
+	threads int
+	rows    [][]float64
+	cols    [][]float64
+	values  []float64
 }
 
 // NewSemiDualObjective validates the problem (cost is n×m row-major; a, b
@@ -105,24 +113,40 @@ func semiDualNormalise(name string, w []float64) ([]float64, error) {
 // nothing overflows at small ε. It leaves in o.row the conditional plan
 // π_{j|i} = exp(t_j + f_i/ε), from the same exponentials.
 func (o *SemiDualObjective) rowTransform(i int, g []float64) float64 {
+	return o.rowTransformInto(o.row, i, g)
+}
+
+// rowTransformInto is rowTransform with the conditional plan left in row.
+func (o *SemiDualObjective) rowTransformInto(row []float64, i int, g []float64) float64 {
 	c := o.cost[i*o.m : (i+1)*o.m]
 	inv := 1 / o.eps
 	top := math.Inf(-1)
+	row = row[:len(c)]
 	for j := range c {
 		t := o.logB[j] + (g[j]-c[j])*inv
-		o.row[j] = t
+		row[j] = t
 		top = max(top, t)
 	}
-	var s float64
-	for j, t := range o.row {
-		e := math.Exp(t - top)
-		o.row[j] = e
-		s += e
-	}
-	for j := range o.row {
-		o.row[j] /= s
+	// With top = +Inf or NaN the sum is NaN, which the value reports.
+	s := vecmath.ExpShiftSum(row, top)
+	inv = 1 / s
+	for j := range row {
+		row[j] *= inv
 	}
 	return -o.eps * (top + math.Log(s))
+}
+
+// SetThreads lets FuncGrad split its rows over that many goroutines (1, the
+// default, runs in the caller). The value and gradient are sums over row
+// blocks taken in a fixed order, so they depend on the thread count only
+// through rounding, and are reproducible for a given count.
+func (o *SemiDualObjective) SetThreads(threads int) {
+	o.threads = max(1, min(threads, o.n))
+	nb := o.threads
+	o.rows, o.cols, o.values = make([][]float64, nb), make([][]float64, nb), make([]float64, nb)
+	for k := range nb {
+		o.rows[k], o.cols[k] = make([]float64, o.m), make([]float64, o.m)
+	}
 }
 
 // FuncGrad returns φ(g) and writes ∇φ(g) = Pᵀ1 − b into grad. It makes one
@@ -138,17 +162,41 @@ func (o *SemiDualObjective) FuncGrad(g, grad []float64) float64 {
 			value += v * g[j]
 		}
 	}
-	for i := 0; i < o.n; i++ {
-		f := o.rowTransform(i, g)
-		value += o.a[i] * f
-		if o.a[i] == 0 {
+	if o.threads > 1 {
+		// parallelBlocks with a background context cannot fail.
+		_ = parallelBlocks(context.Background(), o.threads, o.n, func(k, lo, hi int) {
+			col := o.cols[k]
+			clear(col)
+			o.values[k] = o.addRows(lo, hi, g, o.rows[k], col)
+		})
+		for k, col := range o.cols {
+			value += o.values[k]
+			for j, v := range col {
+				grad[j] += v
+			}
+		}
+		return -value
+	}
+	return -(value + o.addRows(0, o.n, g, o.row, grad))
+}
+
+// addRows adds a_i·π_{j|i} to col for rows lo to hi and returns Σ a_i f_i
+// over them.
+func (o *SemiDualObjective) addRows(lo, hi int, g, row, col []float64) float64 {
+	var value float64
+	for i := lo; i < hi; i++ {
+		f := o.rowTransformInto(row, i, g)
+		ai := o.a[i]
+		value += ai * f
+		if ai == 0 {
 			continue
 		}
-		for j, pi := range o.row {
-			grad[j] += o.a[i] * pi
+		col = col[:len(row)]
+		for j, pi := range row {
+			col[j] += ai * pi
 		}
 	}
-	return -value
+	return value
 }
 
 // Evaluations returns the number of FuncGrad calls so far.
