@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // nnMinRows is the smallest row block worth a goroutine of its own: below
@@ -28,13 +29,14 @@ const nnMaxCachedGraphs = 8
 //	E(y|x) = (c(x,y) − f(y))/ε,  π(y|x) ∝ exp(−E(y|x)).
 //
 // The networks run as gorgonia graphs (one fused op per layer, see
-// neural_op.go): parameter gradients for training and ∇_y E for the
-// Langevin sampler. Each worker goroutine owns its graphs, built for the
-// row counts it meets and cached. log Z(x) is not computed; LossGrad
-// estimates its gradient with Langevin samples started from a replay buffer
-// that persists across calls (it is training state, not part of Params, and
-// is not saved with the model). LogProbEstimate gives an importance-sampling
-// estimate of log π(y|x); Neural deliberately does not implement Density.
+// neural_op.go; evaluated by nnProgram, see neural_exec.go): parameter
+// gradients for training and ∇_y E for the Langevin sampler. Each worker
+// goroutine owns its graphs, built for the row counts it meets and cached.
+// log Z(x) is not computed; LossGrad estimates its gradient with Langevin
+// samples started from a replay buffer that persists across calls (it is
+// training state, not part of Params, and is not saved with the model).
+// LogProbEstimate gives an importance-sampling estimate of log π(y|x);
+// Neural deliberately does not implement Density.
 //
 // Parameters are one flat vector: the cost layers, then the potential
 // layers, each layer a weight matrix in×out stored row-major (so a layer
@@ -47,10 +49,12 @@ type Neural struct {
 	params          []float64
 	buffer          *ReplayBuffer
 	workers         []nnWorker
+	blockGrads      [][]float64 // trainRows' gradients of blocks 1, 2, …
 }
 
-// nnWorker holds one goroutine's graphs: gorgonia graphs and VMs must not be
-// shared between goroutines, and their shapes are fixed when built.
+// nnWorker holds one goroutine's graphs: a graph's ops keep their outputs
+// in buffers of their own, so a graph must not run in two goroutines at
+// once, and its shapes are fixed when built.
 type nnWorker struct {
 	samplers map[int]*nnSamplerGraph
 	trains   map[[2]int]*nnTrainGraph
@@ -361,7 +365,9 @@ func (n *Neural) Sample(ctx context.Context, x []float64, count int, rng *rand.R
 // one per thread when there are at least nnMinRows rows each, more when a
 // block would exceed nnMaxBlockRows (a graph's memory grows with its rows).
 // The split depends only on rows and the thread count, which keeps results
-// reproducible.
+// reproducible. Blocks are not made smaller to balance load: the matrix
+// products lose efficiency with fewer rows (one OpenBLAS thread multiplies
+// 128×256 by 256×256 at 42 GFLOP/s here, 64 rows at 38, 32 at 33, 16 at 23).
 func nnBlocks(rows int) []int {
 	k := max(1, min(runtime.GOMAXPROCS(0), rows/nnMinRows), (rows+nnMaxBlockRows-1)/nnMaxBlockRows)
 	bounds := make([]int, k+1)
@@ -371,17 +377,37 @@ func nnBlocks(rows int) []int {
 	return bounds
 }
 
-// nnForBlocks runs do(worker, block) for every block, block b on worker
-// b mod GOMAXPROCS, and returns the error of the lowest failing block.
+// nnWorkers is the number of goroutines nnForBlocks uses for blocks.
+func nnWorkers(blocks int) int { return max(1, min(runtime.GOMAXPROCS(0), blocks)) }
+
+// nnForBlocks runs do(worker, block) for every block on nnWorkers(blocks)
+// goroutines, which take the next block as they become free, and returns
+// the error of the lowest failing block. do must not depend on which worker
+// runs a block except through per-worker scratch state (graphs): results
+// are then independent of the scheduling.
 func nnForBlocks(blocks int, do func(worker, block int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), blocks)
+	workers := nnWorkers(blocks)
 	errs := make([]error, blocks)
+	if workers == 1 {
+		for b := range blocks {
+			if errs[b] = do(0, b); errs[b] != nil {
+				return errs[b]
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	var failed atomic.Bool
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := range workers {
 		wg.Go(func() {
-			for b := w; b < blocks; b += workers {
-				if errs[b] = do(w, b); errs[b] != nil {
+			for !failed.Load() {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
 					return
+				}
+				if errs[b] = do(w, b); errs[b] != nil {
+					failed.Store(true)
 				}
 			}
 		})
@@ -438,7 +464,7 @@ func (w *nnWorker) train(n *Neural, costRows, potRows int) (*nnTrainGraph, error
 func (n *Neural) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
 	chunks := (len(dst) + nnEvalRows - 1) / nnEvalRows
-	graphs := make([]*nnEvalGraph, min(runtime.GOMAXPROCS(0), chunks))
+	graphs := make([]*nnEvalGraph, nnWorkers(chunks))
 	for w := range graphs {
 		wk := n.worker(w)
 		if wk.eval == nil {
@@ -460,9 +486,10 @@ func (n *Neural) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 	})
 }
 
-// sampleRows runs the Langevin chains y_i | x_i in place, one row block at
-// a time per worker goroutine, each block with its own generator seeded
-// from rng in block order.
+// sampleRows runs the Langevin chains y_i | x_i in place, block by block on
+// the worker goroutines, each block with its own generator seeded from rng
+// in block order, so the result depends on rng and the block split (rows
+// and GOMAXPROCS) but not on which worker runs which block.
 func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
 	bounds := nnBlocks(len(ys) / dy)
@@ -471,22 +498,31 @@ func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Ran
 	for k := range rngs {
 		rngs[k] = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
 	}
-	// Graphs are built here, not in the goroutines, because the worker list
-	// may grow; block b runs on worker b mod GOMAXPROCS (see nnForBlocks),
-	// which owns the graph.
-	graphs := make([]*nnSamplerGraph, blocks)
-	for b := range graphs {
-		g, err := n.worker(b%runtime.GOMAXPROCS(0)).sampler(n, bounds[b+1]-bounds[b])
-		if err != nil {
-			return err
+	// Every worker gets a graph for every block size (at most two differ)
+	// before the goroutines start, since any worker may take any block and
+	// the worker list may grow here.
+	graphs := make([]map[int]*nnSamplerGraph, nnWorkers(blocks))
+	for w := range graphs {
+		graphs[w] = map[int]*nnSamplerGraph{}
+		for b := range blocks {
+			rows := bounds[b+1] - bounds[b]
+			if graphs[w][rows] != nil {
+				continue
+			}
+			g, err := n.worker(w).sampler(n, rows)
+			if err != nil {
+				return err
+			}
+			graphs[w][rows] = g
 		}
-		graphs[b] = g
 	}
 	invEps := 1 / n.spec.Eps
-	return nnForBlocks(blocks, func(_, b int) error {
+	return nnForBlocks(blocks, func(w, b int) error {
 		lo, hi := bounds[b], bounds[b+1]
-		g := graphs[b]
-		copy(g.x.data, xs[lo*dx:hi*dx])
+		g := graphs[w][hi-lo]
+		if err := g.setX(xs[lo*dx : hi*dx]); err != nil {
+			return err
+		}
 		return RunLangevin(ctx, n.lv, dy, ys[lo*dy:hi*dy], func(y, grad []float64) error {
 			return g.gradient(y, grad, invEps)
 		}, rngs[b])
@@ -506,21 +542,39 @@ func (n *Neural) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f [
 	for k := range cb {
 		cb[k], fb[k] = k*nc/blocks, k*nf/blocks
 	}
-	graphs := make([]*nnTrainGraph, blocks)
-	for b := range graphs {
-		g, err := n.worker(b%runtime.GOMAXPROCS(0)).train(n, cb[b+1]-cb[b], fb[b+1]-fb[b])
-		if err != nil {
-			return err
+	graphs := make([]map[[2]int]*nnTrainGraph, nnWorkers(blocks))
+	for w := range graphs {
+		graphs[w] = map[[2]int]*nnTrainGraph{}
+		for b := range blocks {
+			key := [2]int{cb[b+1] - cb[b], fb[b+1] - fb[b]}
+			if graphs[w][key] != nil {
+				continue
+			}
+			g, err := n.worker(w).train(n, key[0], key[1])
+			if err != nil {
+				return err
+			}
+			graphs[w][key] = g
 		}
-		graphs[b] = g
 	}
-	grads := make([][]float64, blocks)
-	err := nnForBlocks(blocks, func(_, b int) error {
+	// Block 0 adds into grad (cleared by the caller), the others into
+	// buffers kept across calls (a gradient is 68 k floats at the preset),
+	// summed into grad in block order afterwards.
+	for len(n.blockGrads) < blocks-1 {
+		n.blockGrads = append(n.blockGrads, nil)
+	}
+	for b := range blocks - 1 {
+		if len(n.blockGrads[b]) != len(grad) {
+			n.blockGrads[b] = make([]float64, len(grad))
+		}
+		clear(n.blockGrads[b])
+	}
+	err := nnForBlocks(blocks, func(w, b int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		c0, c1, f0, f1 := cb[b], cb[b+1], fb[b], fb[b+1]
-		g := graphs[b]
+		g := graphs[w][[2]int{c1 - c0, f1 - f0}]
 		if g.hasCost {
 			copy(g.xc.data, xc[c0*dx:c1*dx])
 			copy(g.yc.data, yc[c0*dy:c1*dy])
@@ -530,13 +584,16 @@ func (n *Neural) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f [
 			copy(g.yf.data, yf[f0*dy:f1*dy])
 			copy(g.wf.data, wf[f0:f1])
 		}
-		grads[b] = make([]float64, len(grad))
-		return g.run(grads[b], c[c0:c1], f[f0:f1])
+		dst := grad
+		if b > 0 {
+			dst = n.blockGrads[b-1]
+		}
+		return g.run(dst, c[c0:c1], f[f0:f1])
 	})
 	if err != nil {
 		return err
 	}
-	for _, gb := range grads {
+	for _, gb := range n.blockGrads[:blocks-1] {
 		for i, v := range gb {
 			grad[i] += v
 		}

@@ -83,7 +83,9 @@ func BenchmarkNeuralLangevinStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 3))
-	copy(g.x.data, nnNormals(rng, 2*rows))
+	if err := g.setX(nnNormals(rng, 2*rows)); err != nil {
+		b.Fatal(err)
+	}
 	y, grad := nnNormals(rng, 2*rows), make([]float64, 2*rows)
 	cpu0 := cputime.Process()
 	for b.Loop() {

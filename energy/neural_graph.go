@@ -98,7 +98,12 @@ func nnParamVector(g *G.ExprGraph, params []float64, offset, n int, name string)
 // nnBuildNet adds the network to g applied to the column-wise concatenation
 // of inputs (given as separate nodes: the first layer's weight is split by
 // rows instead of concatenating, so ∇ with respect to each input is direct).
-func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name string, inputs []*G.Node, inCols []int) (*G.Node, []nnParamNode, error) {
+//
+// A non-nil pre stands for leading input columns that are not among inputs:
+// it is a rows×width node holding their product with the first layer's
+// leading weight rows plus the bias, and is added in place of the bias.
+// The sampler graph uses it for x, which is fixed along a Langevin chain.
+func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name string, inputs []*G.Node, inCols []int, pre *G.Node) (*G.Node, []nnParamNode, error) {
 	var pnodes []nnParamNode
 	layers := len(net.sizes) - 1
 	act := inputs
@@ -107,6 +112,14 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 		out := net.sizes[l+1]
 		var weights []*G.Node
 		if l == 0 {
+			lead := net.sizes[0]
+			for _, c := range inCols {
+				lead -= c
+			}
+			if lead < 0 || (lead > 0) != (pre != nil) {
+				return nil, nil, fmt.Errorf("%s: %d input columns for a first layer of %d", name, net.sizes[0]-lead, net.sizes[0])
+			}
+			wOff += lead * out
 			for k := range inputs {
 				w := nnParamMatrix(g, params, wOff, inCols[k], out, fmt.Sprintf("%s.w0.%d", name, k))
 				pnodes = append(pnodes, w)
@@ -118,13 +131,19 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 			pnodes = append(pnodes, w)
 			weights = append(weights, w.node)
 		}
-		b := nnParamVector(g, params, bOff, out, fmt.Sprintf("%s.b%d", name, l))
-		pnodes = append(pnodes, b)
 		s := slope
 		if l == layers-1 {
 			s = 1 // linear output
 		}
-		z, err := nnDense(s, act, weights, b.node)
+		var z *G.Node
+		var err error
+		if l == 0 && pre != nil {
+			z, err = nnDense(s, act, weights, pre, true)
+		} else {
+			b := nnParamVector(g, params, bOff, out, fmt.Sprintf("%s.b%d", name, l))
+			pnodes = append(pnodes, b)
+			z, err = nnDense(s, act, weights, b.node, false)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s layer %d: %w", name, l, err)
 		}
@@ -135,21 +154,44 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 
 // nnSamplerGraph computes ∇_y Σ_i (c(x_i,y_i) − f(y_i)) for a fixed number
 // of rows; rows are independent, so row i of the result is ε·∇_y E(y_i|x_i).
+// x enters only through the cost's first layer, as x·W_x + b (xPre), which
+// setX computes once per chain instead of at every Langevin step. y enters
+// the two networks through two nodes sharing one buffer, so the two
+// gradients come out separately and gradient adds them, instead of a sum
+// node that gorgonia's Grad would insert (a gorgonia op that allocates its
+// result on every run).
 type nnSamplerGraph struct {
-	vm    G.VM
-	x, y  nnInput
-	gradY *nnCaptureOp
+	prog         *nnProgram
+	y, yc        nnInput // yc aliases y's data
+	xPre         nnInput
+	wx, b0       []float64 // the cost's first-layer weight rows for x and its bias (aliases of the parameters)
+	dx           int
+	gradC, gradF *G.Node // ∇ of Σc with respect to yc, of −Σf with respect to y
 }
 
 func nnBuildSampler(n *Neural, rows int) (sg *nnSamplerGraph, err error) {
 	defer nnRecover(&err)
 	g := G.NewGraph()
-	sg = &nnSamplerGraph{x: nnNewInput(g, rows, n.spec.XDim, "x"), y: nnNewInput(g, rows, n.spec.YDim, "y")}
-	c, _, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.x.node, sg.y.node}, []int{n.spec.XDim, n.spec.YDim})
+	width := n.cost.sizes[1]
+	w0, b0 := n.cost.layer(0)
+	dx := n.spec.XDim
+	sg = &nnSamplerGraph{
+		y:    nnNewInput(g, rows, n.spec.YDim, "y"),
+		xPre: nnNewInput(g, rows, width, "xpre"),
+		wx:   n.params[w0 : w0+dx*width],
+		b0:   n.params[b0 : b0+width],
+		dx:   dx,
+	}
+	sg.yc = nnInput{
+		node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, n.spec.YDim), G.WithName("y.cost"),
+			G.WithValue(tensor.New(tensor.WithShape(rows, n.spec.YDim), tensor.WithBacking(sg.y.data)))),
+		data: sg.y.data,
+	}
+	c, _, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.yc.node}, []int{n.spec.YDim}, sg.xPre.node)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim})
+	f, _, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -169,39 +211,55 @@ func nnBuildSampler(n *Neural, rows int) (sg *nnSamplerGraph, err error) {
 	if err != nil {
 		return nil, err
 	}
-	grads, err := G.Grad(e, sg.y.node)
+	grads, err := G.Grad(e, sg.yc.node, sg.y.node)
 	if err != nil {
 		return nil, fmt.Errorf("differentiate energy: %w", err)
 	}
-	capture, out, err := nnCapture(grads[0])
-	if err != nil {
-		return nil, err
-	}
-	sg.gradY = capture
-	// Compiling only what the gradient needs drops the weight gradients (a
+	sg.gradC, sg.gradF = grads[0], grads[1]
+	// Compiling only what the gradients need drops the weight gradients (a
 	// third of the floating-point work of a sampling step otherwise).
-	prog, locMap, err := G.CompileFunction(g, G.Nodes{sg.x.node, sg.y.node}, G.Nodes{out})
-	if err != nil {
+	if sg.prog, err = nnCompile(g, sg.gradC, sg.gradF); err != nil {
 		return nil, fmt.Errorf("compile sampler graph: %w", err)
 	}
-	sg.vm = G.NewTapeMachine(g, G.WithPrecompiled(prog, locMap))
 	return sg, nil
 }
 
-// gradient writes ∇_y E(y_i|x_i) = (1/ε)·∇_y(c − f) into dst; the x rows
-// must already be in sg.x.data.
+// setX sets the rows' x for the following gradient calls. It reads the
+// parameters, so it must be called again after they change.
+func (sg *nnSamplerGraph) setX(x []float64) error {
+	width := len(sg.b0)
+	rows := len(sg.xPre.data) / width
+	if len(x) != rows*sg.dx {
+		return fmt.Errorf("sampler graph: %d x values for %d rows of %d", len(x), rows, sg.dx)
+	}
+	pre := sg.xPre.data
+	for i := range rows {
+		copy(pre[i*width:(i+1)*width], sg.b0)
+	}
+	nnMulAdd(rows, width, sg.dx, x, sg.wx, pre)
+	return nil
+}
+
+// gradient writes ∇_y E(y_i|x_i) = (1/ε)·∇_y(c − f) into dst for the rows
+// of the last setX.
 func (sg *nnSamplerGraph) gradient(y, dst []float64, invEps float64) error {
 	copy(sg.y.data, y)
-	defer sg.vm.Reset()
-	if err := sg.vm.RunAll(); err != nil {
+	if err := sg.prog.run(); err != nil {
 		return fmt.Errorf("run sampler graph: %w", err)
 	}
-	g := sg.gradY.seen
-	if len(g) != len(dst) {
-		return fmt.Errorf("∇y has %d values, want %d", len(g), len(dst))
+	gc, err := sg.prog.floats(sg.gradC)
+	if err != nil {
+		return err
 	}
-	for i, v := range g {
-		dst[i] = invEps * v
+	gf, err := sg.prog.floats(sg.gradF)
+	if err != nil {
+		return err
+	}
+	if len(gc) != len(dst) || len(gf) != len(dst) {
+		return fmt.Errorf("∇y has %d and %d values, want %d", len(gc), len(gf), len(dst))
+	}
+	for i := range dst {
+		dst[i] = invEps * (gc[i] + gf[i])
 	}
 	return nil
 }
@@ -211,12 +269,12 @@ func (sg *nnSamplerGraph) gradient(y, dst []float64, invEps float64) error {
 // weights carry the signs and 1/(ε·batch) factors of the loss estimate, so
 // one graph serves paired, source and target rows alike.
 type nnTrainGraph struct {
-	vm             G.VM
+	prog           *nnProgram
 	xc, yc, wc     nnInput
 	yf, wf         nnInput
-	c, f           *nnWeightedSumOp // hold the per-row outputs
+	c, f           *G.Node // the per-row network outputs
 	params         []nnParamNode
-	grads          []*nnCaptureOp
+	grads          G.Nodes // of params, in order
 	hasCost, hasPt bool
 }
 
@@ -224,39 +282,37 @@ func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error
 	defer nnRecover(&err)
 	g := G.NewGraph()
 	tg = &nnTrainGraph{hasCost: costRows > 0, hasPt: potRows > 0}
-	var terms, inputs, outputs G.Nodes
+	var terms G.Nodes
 	if tg.hasCost {
 		tg.xc = nnNewInput(g, costRows, n.spec.XDim, "xc")
 		tg.yc = nnNewInput(g, costRows, n.spec.YDim, "yc")
 		tg.wc = nnNewInput(g, costRows, 1, "wc")
-		c, pn, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim})
+		c, pn, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
-		tg.c = &nnWeightedSumOp{}
+		tg.c = c
 		tg.params = append(tg.params, pn...)
-		t, err := G.ApplyOp(tg.c, c, tg.wc.node)
+		t, err := G.ApplyOp(&nnWeightedSumOp{}, c, tg.wc.node)
 		if err != nil {
 			return nil, err
 		}
 		terms = append(terms, t)
-		inputs = append(inputs, tg.xc.node, tg.yc.node, tg.wc.node)
 	}
 	if tg.hasPt {
 		tg.yf = nnNewInput(g, potRows, n.spec.YDim, "yf")
 		tg.wf = nnNewInput(g, potRows, 1, "wf")
-		f, pn, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim})
+		f, pn, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
-		tg.f = &nnWeightedSumOp{}
+		tg.f = f
 		tg.params = append(tg.params, pn...)
-		t, err := G.ApplyOp(tg.f, f, tg.wf.node)
+		t, err := G.ApplyOp(&nnWeightedSumOp{}, f, tg.wf.node)
 		if err != nil {
 			return nil, err
 		}
 		terms = append(terms, t)
-		inputs = append(inputs, tg.yf.node, tg.wf.node)
 	}
 	if len(terms) == 0 {
 		return nil, fmt.Errorf("training graph without rows")
@@ -271,26 +327,21 @@ func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error
 	for i, p := range tg.params {
 		wrt[i] = p.node
 	}
-	grads, err := G.Grad(loss, wrt...)
-	if err != nil {
+	if tg.grads, err = G.Grad(loss, wrt...); err != nil {
 		return nil, fmt.Errorf("differentiate loss: %w", err)
 	}
-	for _, gr := range grads {
-		capture, out, err := nnCapture(gr)
-		if err != nil {
-			return nil, err
+	// The gradients do not need the networks' outputs (the output layers
+	// are linear), so those are requested too; the weighted sums and the
+	// loss themselves are never evaluated.
+	outs := append(G.Nodes(nil), tg.grads...)
+	for _, out := range []*G.Node{tg.c, tg.f} {
+		if out != nil {
+			outs = append(outs, out)
 		}
-		tg.grads = append(tg.grads, capture)
-		outputs = append(outputs, out)
 	}
-	// The loss itself is an output so that the weighted sums, which record
-	// the per-row network values, run.
-	outputs = append(outputs, loss)
-	prog, locMap, err := G.CompileFunction(g, inputs, outputs)
-	if err != nil {
+	if tg.prog, err = nnCompile(g, outs...); err != nil {
 		return nil, fmt.Errorf("compile training graph: %w", err)
 	}
-	tg.vm = G.NewTapeMachine(g, G.WithPrecompiled(prog, locMap))
 	return tg, nil
 }
 
@@ -298,12 +349,14 @@ func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error
 // adds the parameter gradient into grad and copies the per-row c and f
 // values into cOut and fOut.
 func (tg *nnTrainGraph) run(grad, cOut, fOut []float64) error {
-	defer tg.vm.Reset()
-	if err := tg.vm.RunAll(); err != nil {
+	if err := tg.prog.run(); err != nil {
 		return fmt.Errorf("run training graph: %w", err)
 	}
 	for i, p := range tg.params {
-		g := tg.grads[i].seen
+		g, err := tg.prog.floats(tg.grads[i])
+		if err != nil {
+			return err
+		}
 		if len(g) != p.len {
 			return fmt.Errorf("gradient of %v has %d values, want %d", p.node.Name(), len(g), p.len)
 		}
@@ -313,16 +366,20 @@ func (tg *nnTrainGraph) run(grad, cOut, fOut []float64) error {
 		}
 	}
 	for _, out := range []struct {
-		op  *nnWeightedSumOp
-		dst []float64
+		node *G.Node
+		dst  []float64
 	}{{tg.c, cOut}, {tg.f, fOut}} {
-		if out.op == nil {
+		if out.node == nil {
 			continue
 		}
-		if len(out.op.seen) != len(out.dst) {
-			return fmt.Errorf("network output has %d rows, want %d", len(out.op.seen), len(out.dst))
+		v, err := tg.prog.floats(out.node)
+		if err != nil {
+			return err
 		}
-		copy(out.dst, out.op.seen)
+		if len(v) != len(out.dst) {
+			return fmt.Errorf("network output has %d rows, want %d", len(v), len(out.dst))
+		}
+		copy(out.dst, v)
 	}
 	return nil
 }
@@ -333,36 +390,24 @@ const nnEvalRows = 256
 
 // nnEvalGraph evaluates c(x_i, y_i) and f(y_i) for nnEvalRows rows.
 type nnEvalGraph struct {
-	vm   G.VM
+	prog *nnProgram
 	x, y nnInput
-	c, f *nnCaptureOp
+	c, f *G.Node
 }
 
 func nnBuildEval(n *Neural) (eg *nnEvalGraph, err error) {
 	defer nnRecover(&err)
 	g := G.NewGraph()
 	eg = &nnEvalGraph{x: nnNewInput(g, nnEvalRows, n.spec.XDim, "x"), y: nnNewInput(g, nnEvalRows, n.spec.YDim, "y")}
-	c, _, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim})
-	if err != nil {
+	if eg.c, _, err = nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
-	f, _, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim})
-	if err != nil {
+	if eg.f, _, err = nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
-	var outs G.Nodes
-	if eg.c, c, err = nnCapture(c); err != nil {
-		return nil, err
-	}
-	if eg.f, f, err = nnCapture(f); err != nil {
-		return nil, err
-	}
-	outs = append(outs, c, f)
-	prog, locMap, err := G.CompileFunction(g, G.Nodes{eg.x.node, eg.y.node}, outs)
-	if err != nil {
+	if eg.prog, err = nnCompile(g, eg.c, eg.f); err != nil {
 		return nil, fmt.Errorf("compile evaluation graph: %w", err)
 	}
-	eg.vm = G.NewTapeMachine(g, G.WithPrecompiled(prog, locMap))
 	return eg, nil
 }
 
@@ -374,15 +419,22 @@ func (eg *nnEvalGraph) energies(xs, ys, dst []float64, invEps float64) error {
 	copy(eg.y.data, ys[:rows*dy])
 	clear(eg.x.data[rows*dx:])
 	clear(eg.y.data[rows*dy:])
-	defer eg.vm.Reset()
-	if err := eg.vm.RunAll(); err != nil {
+	if err := eg.prog.run(); err != nil {
 		return fmt.Errorf("run evaluation graph: %w", err)
 	}
-	if len(eg.c.seen) != nnEvalRows || len(eg.f.seen) != nnEvalRows {
-		return fmt.Errorf("evaluation graph returned %d and %d rows, want %d", len(eg.c.seen), len(eg.f.seen), nnEvalRows)
+	c, err := eg.prog.floats(eg.c)
+	if err != nil {
+		return err
+	}
+	f, err := eg.prog.floats(eg.f)
+	if err != nil {
+		return err
+	}
+	if len(c) != nnEvalRows || len(f) != nnEvalRows {
+		return fmt.Errorf("evaluation graph returned %d and %d rows, want %d", len(c), len(f), nnEvalRows)
 	}
 	for i := range dst {
-		dst[i] = invEps * (eg.c.seen[i] - eg.f.seen[i])
+		dst[i] = invEps * (c[i] - f[i])
 	}
 	return nil
 }

@@ -18,12 +18,13 @@ import (
 // fresh zeroed tensor gorgonia allocates for every intermediate on every
 // run, cost more than the products themselves; the ops below do one pass
 // per layer and write into a buffer each node keeps across runs (every run
-// overwrites it completely). gorgonia still does the graph work: symbolic
-// differentiation through the ops' SymDiff, pruning to the requested
-// gradients, scheduling.
+// overwrites it completely). gorgonia builds the graphs and differentiates
+// them symbolically through the ops' SymDiff; nnProgram (neural_exec.go)
+// prunes them to the requested outputs and runs them.
 //
 // Matrix products go to gorgonia's BLAS (G.WhichBLAS), so the openblas build
-// tag reaches them.
+// tag reaches them, except the thin ones of the input and output layers
+// (neural_gemm.go).
 
 var (
 	nnMatrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
@@ -43,27 +44,31 @@ func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 		}
 		b.t = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(make([]float64, size)))
 	}
-	return b.t, b.t.Data().([]float64)
+	return b.t, b.t.Float64s()
 }
 
 // nnDenseOp computes act(Σ_k A_k·W_k + b) for inputs A_1..A_K, W_1..W_K, b:
 // a dense layer whose input is the column-wise concatenation of the A_k
 // (the cost network's [x, y] without materialising the concatenation, so
 // ∇_y is direct). act is the LeakyReLU of the given slope; slope 1 is the
-// identity (the linear output layer).
+// identity (the linear output layer). With rowBias, b is a rows×out matrix
+// added row by row: the part of the layer that stays constant along a
+// Langevin chain (x's product and the bias), computed once per chain. It
+// is not differentiated.
 type nnDenseOp struct {
 	nnPureOp
-	parts int
-	slope float64
-	out   nnBuffer
+	parts   int
+	slope   float64
+	rowBias bool
+	out     nnBuffer
 }
 
-func nnDense(slope float64, inputs, weights []*G.Node, bias *G.Node) (*G.Node, error) {
+func nnDense(slope float64, inputs, weights []*G.Node, bias *G.Node, rowBias bool) (*G.Node, error) {
 	if len(inputs) != len(weights) || len(inputs) == 0 {
 		return nil, fmt.Errorf("dense layer: %d inputs and %d weights", len(inputs), len(weights))
 	}
 	args := append(append(append([]*G.Node(nil), inputs...), weights...), bias)
-	return G.ApplyOp(&nnDenseOp{parts: len(inputs), slope: slope}, args...)
+	return G.ApplyOp(&nnDenseOp{parts: len(inputs), slope: slope, rowBias: rowBias}, args...)
 }
 
 func (op *nnDenseOp) Arity() int { return 2*op.parts + 1 }
@@ -73,7 +78,11 @@ func (op *nnDenseOp) Type() hm.Type {
 	for range 2 * op.parts {
 		ts = append(ts, nnMatrixType)
 	}
-	return hm.NewFnType(append(ts, nnVectorType, nnMatrixType)...)
+	bias := nnVectorType
+	if op.rowBias {
+		bias = nnMatrixType
+	}
+	return hm.NewFnType(append(ts, bias, nnMatrixType)...)
 }
 
 func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
@@ -96,16 +105,27 @@ func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: bias: %w", op, err)
 	}
-	cols := len(b)
-	rows := 0
+	rows, cols := 0, len(b)
 	if s := in[0].Shape(); len(s) == 2 {
 		rows = s[0]
 	}
-	t, out := op.out.get(rows, cols)
-	for i := 0; i < rows; i++ {
-		copy(out[i*cols:(i+1)*cols], b)
+	if ws := in[op.parts].Shape(); len(ws) == 2 {
+		cols = ws[1]
 	}
-	impl := G.WhichBLAS()
+	t, out := op.out.get(rows, cols)
+	if op.rowBias {
+		if len(b) != rows*cols {
+			return nil, fmt.Errorf("%v: row bias has %d values, want %d×%d", op, len(b), rows, cols)
+		}
+		copy(out, b)
+	} else {
+		if len(b) != cols {
+			return nil, fmt.Errorf("%v: bias has %d values, want %d", op, len(b), cols)
+		}
+		for i := 0; i < rows; i++ {
+			copy(out[i*cols:(i+1)*cols], b)
+		}
+	}
 	for k := 0; k < op.parts; k++ {
 		a, err := nnFloats(in[k])
 		if err != nil {
@@ -119,7 +139,7 @@ func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
 		if len(as) != 2 || len(ws) != 2 || as[0] != rows || as[1] != ws[0] || ws[1] != cols {
 			return nil, fmt.Errorf("%v: shapes %v·%v + (%d) do not match", op, as, ws, cols)
 		}
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, cols, as[1], 1, a, as[1], w, cols, 1, out, cols)
+		nnMulAdd(rows, cols, as[1], a, w, out)
 	}
 	if op.slope != 1 {
 		slope := op.slope
@@ -136,6 +156,9 @@ func (op *nnDenseOp) DiffWRT(inputs int) []bool {
 	d := make([]bool, inputs)
 	for i := range d {
 		d[i] = true
+	}
+	if op.rowBias && inputs > 0 {
+		d[inputs-1] = false
 	}
 	return d
 }
@@ -162,16 +185,20 @@ func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 			return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
 		}
 	}
-	var err error
-	if grads[2*op.parts], err = G.ApplyOp(&nnColSumOp{}, dz); err != nil {
-		return nil, fmt.Errorf("%v: bias gradient: %w", op, err)
+	if !op.rowBias {
+		var err error
+		if grads[2*op.parts], err = G.ApplyOp(&nnColSumOp{}, dz); err != nil {
+			return nil, fmt.Errorf("%v: bias gradient: %w", op, err)
+		}
 	}
 	return grads, nil
 }
 
 func (op *nnDenseOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnDenseOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnDenseOp) String() string        { return fmt.Sprintf("nnDense{%d, %v}", op.parts, op.slope) }
+func (op *nnDenseOp) String() string {
+	return fmt.Sprintf("nnDense{%d, %v, %v}", op.parts, op.slope, op.rowBias)
+}
 
 // nnActGradOp maps (out, g) to g ⊙ act'(out); the LeakyReLU's derivative
 // can be read from its output because the slope is positive.
@@ -296,6 +323,11 @@ func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	t, out := op.out.get(m, n)
+	if !op.transA && op.transB {
+		// The input gradient, run at every Langevin step.
+		nnMulT(m, n, k, a, b, out)
+		return t, nil
+	}
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if op.transA {
 		ta = blas.Trans
@@ -360,13 +392,8 @@ func (op *nnColSumOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnColSumOp) String() string        { return "nnColSum" }
 
 // nnWeightedSumOp is Σ_i v_i·w_i for column vectors v (n×1) and w (n×1),
-// a scalar. It also keeps a copy of v as seen during the run: gorgonia
-// reuses registers, and a later op may write into v's storage before the
-// caller reads it, so the per-row network outputs are read from here.
-type nnWeightedSumOp struct {
-	nnPureOp
-	seen []float64
-}
+// a scalar.
+type nnWeightedSumOp struct{ nnPureOp }
 
 func (op *nnWeightedSumOp) Arity() int { return 2 }
 func (op *nnWeightedSumOp) Type() hm.Type {
@@ -395,7 +422,6 @@ func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
 	if len(v) != len(w) {
 		return nil, fmt.Errorf("%v: %d values but %d weights", op, len(v), len(w))
 	}
-	op.seen = append(op.seen[:0], v...)
 	sum := 0.0
 	for i, x := range v {
 		sum += x * w[i]
@@ -474,47 +500,6 @@ func (op *nnScaleOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
 func (op *nnScaleOp) Hashcode() uint32      { return nnHash(op) }
 func (op *nnScaleOp) String() string        { return "nnScale" }
 
-// nnCaptureOp copies its input into seen when it runs and returns a dummy
-// scalar. gorgonia does not keep a graph's outputs alive to the end of a
-// run: a register may be reused, and overwritten in place, once its last
-// reader has run. Results are therefore read from captures, which see the
-// value while it is guaranteed intact.
-type nnCaptureOp struct {
-	nnPureOp
-	seen []float64
-}
-
-func nnCapture(n *G.Node) (*nnCaptureOp, *G.Node, error) {
-	op := &nnCaptureOp{}
-	out, err := G.ApplyOp(op, n)
-	return op, out, err
-}
-
-func (op *nnCaptureOp) Arity() int { return 1 }
-func (op *nnCaptureOp) Type() hm.Type {
-	return hm.NewFnType(hm.TypeVariable('a'), tensor.Float64)
-}
-
-func (op *nnCaptureOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	return tensor.ScalarShape(), nil
-}
-
-func (op *nnCaptureOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 1); err != nil {
-		return nil, err
-	}
-	v, err := nnFloats(in[0])
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", op, err)
-	}
-	op.seen = append(op.seen[:0], v...)
-	return G.NewF64(0), nil
-}
-
-func (op *nnCaptureOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnCaptureOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnCaptureOp) String() string        { return "nnCapture" }
-
 // nnPureOp gives the gorgonia Op methods shared by every op here: each
 // returns a fresh (buffered) value, runs in Go and overwrites no input.
 type nnPureOp struct{}
@@ -539,6 +524,11 @@ func nnHash(op interface{ WriteHash(hash.Hash) }) uint32 {
 
 // nnFloats returns the float64 storage of a graph value.
 func nnFloats(v G.Value) ([]float64, error) {
+	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float64 && !d.IsScalar() {
+		// Data() would build the slice by reflection and box it on
+		// every call; this runs for every op input of every run.
+		return d.Float64s(), nil
+	}
 	t, ok := v.(tensor.Tensor)
 	if !ok {
 		return nil, fmt.Errorf("value of type %T is not a tensor", v)

@@ -46,13 +46,16 @@ func TestNeuralTinyGraphBuildsAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(g.x.data, []float64{0.3, -1})
+	xs := []float64{0.3, -1}
+	if err := g.setX(xs); err != nil {
+		t.Fatal(err)
+	}
 	y, grad := []float64{0.5, 2}, make([]float64, 2)
 	if err := g.gradient(y, grad, 1); err != nil {
 		t.Fatal(err)
 	}
 	for i := range y {
-		x := g.x.data[i : i+1]
+		x := xs[i : i+1]
 		h := 1e-6
 		fd := (n.Energy(x, []float64{y[i] + h}) - n.Energy(x, []float64{y[i] - h})) / (2 * h)
 		if math.Abs(fd-grad[i]) > 1e-7 {
@@ -201,14 +204,17 @@ func TestNeuralInputGradient(t *testing.T) {
 				n.params[i] += 0.1 * rng.NormFloat64()
 			}
 		}
-		copy(g.x.data, nnNormals(rng, rows*2))
+		xs := nnNormals(rng, rows*2)
+		if err := g.setX(xs); err != nil {
+			t.Fatal(err)
+		}
 		y := nnNormals(rng, rows*2)
 		grad := make([]float64, len(y))
 		if err := g.gradient(y, grad, 1/n.spec.Eps); err != nil {
 			t.Fatal(err)
 		}
 		for i := range rows {
-			x := g.x.data[2*i : 2*i+2]
+			x := xs[2*i : 2*i+2]
 			for d := range 2 {
 				yp, ym := slices.Clone(y[2*i:2*i+2]), slices.Clone(y[2*i:2*i+2])
 				const h = 1e-6
