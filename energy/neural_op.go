@@ -215,12 +215,9 @@ func (op *nnActGradOp) Type() hm.Type {
 }
 
 func (op *nnActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+	s, err := nnMatrixInput(op, in, 2)
+	if err != nil {
 		return nil, err
-	}
-	s, ok := in[0].(tensor.Shape)
-	if !ok || len(s) != 2 {
-		return nil, fmt.Errorf("%v: input is not a matrix", op)
 	}
 	return s.Clone(), nil
 }
@@ -355,12 +352,9 @@ func (op *nnColSumOp) Arity() int    { return 1 }
 func (op *nnColSumOp) Type() hm.Type { return hm.NewFnType(nnMatrixType, nnVectorType) }
 
 func (op *nnColSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), 1); err != nil {
+	s, err := nnMatrixInput(op, in, 1)
+	if err != nil {
 		return nil, err
-	}
-	s, ok := in[0].(tensor.Shape)
-	if !ok || len(s) != 2 {
-		return nil, fmt.Errorf("%v: input is not a matrix", op)
 	}
 	return tensor.Shape{s[1]}, nil
 }
@@ -459,12 +453,9 @@ func (op *nnScaleOp) Type() hm.Type {
 }
 
 func (op *nnScaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+	s, err := nnMatrixInput(op, in, 2)
+	if err != nil {
 		return nil, err
-	}
-	s, ok := in[0].(tensor.Shape)
-	if !ok || len(s) != 2 {
-		return nil, fmt.Errorf("%v: input is not a matrix", op)
 	}
 	return s.Clone(), nil
 }
@@ -509,6 +500,19 @@ func (nnPureOp) CallsExtern() bool    { return false }
 func (nnPureOp) OverwritesInput() int { return -1 }
 
 // nnArity checks an op's number of inputs.
+// nnMatrixInput checks an InferShape call's arity and returns the shape of
+// its first input, which must be a matrix.
+func nnMatrixInput(op fmt.Stringer, in []G.DimSizer, arity int) (tensor.Shape, error) {
+	if err := nnArity(op, len(in), arity); err != nil {
+		return nil, err
+	}
+	s, ok := in[0].(tensor.Shape)
+	if !ok || len(s) != 2 {
+		return nil, fmt.Errorf("%v: input is not a matrix", op)
+	}
+	return s, nil
+}
+
 func nnArity(op fmt.Stringer, have, want int) error {
 	if have != want {
 		return fmt.Errorf("%v: want %d inputs, have %d", op, want, have)
