@@ -2,7 +2,6 @@ package energy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,11 +12,11 @@ import (
 type EnergyGradFunc func(y, g []float64) error
 
 // ErrLangevin is wrapped by every error about an invalid Langevin setting.
-var ErrLangevin = errors.New("invalid Langevin settings")
+var ErrLangevin = fmt.Errorf("%w: Langevin settings", ErrSpec)
 
-// validate checks the settings; the replay fields are checked even when
+// Validate checks the settings; the replay fields are checked even when
 // only sampling, since a Spec carries both.
-func (l Langevin) validate() error {
+func (l Langevin) Validate() error {
 	bad := func(name string, v float64) error {
 		return fmt.Errorf("%w: %s = %v", ErrLangevin, name, v)
 	}
@@ -57,7 +56,7 @@ func (l Langevin) validate() error {
 // from rng row after row, so the result is a deterministic function of y
 // and rng. The replay fields of cfg are not used here.
 func RunLangevin(ctx context.Context, cfg Langevin, dim int, y []float64, grad EnergyGradFunc, rng *rand.Rand) error {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	if dim < 1 || len(y)%dim != 0 {

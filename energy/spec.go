@@ -1,7 +1,6 @@
 package energy
 
 import (
-	"errors"
 	"fmt"
 	"math"
 )
@@ -56,9 +55,6 @@ type Langevin struct {
 func DefaultLangevin() Langevin {
 	return Langevin{Steps: 100, StepSize: 0.05, Noise: 0.005, BufferSize: 10000, RestartProb: 0.95, InitStd: 1}
 }
-
-// ErrSpec is wrapped by every error about an invalid Spec.
-var ErrSpec = errors.New("invalid model spec")
 
 // Validate checks the fields common to every kind; constructors check the
 // rest.

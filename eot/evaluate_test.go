@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
 )
 
 // trueGaussian is the exact conditional of a GaussianEOT benchmark, as a
@@ -66,7 +67,7 @@ func TestEvaluateTrainedGMMApproachesTrueNLL(t *testing.T) {
 	scaled := scaler.Apply(streams)
 	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2}
 	tg := scaled.AllTargets()
-	model, err := energy.NewGMM(spec, tg.Data, tg.Rows, rng)
+	model, err := gmm.New(spec, tg.Data, tg.Rows, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

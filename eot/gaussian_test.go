@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
 	"github.com/ebieot/ebieot/metrics"
 )
 
@@ -20,7 +21,7 @@ func TestFitGMMRecoversClosedFormGaussianConditional(t *testing.T) {
 	streams := truth.Streams(rng, 20000, 40000, 40000)
 	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: truth.Eps, Potentials: 1, CostComponents: 1}
 	targets := streams.AllTargets()
-	model, err := energy.NewGMM(spec, targets.Data, targets.Rows, rng)
+	model, err := gmm.New(spec, targets.Data, targets.Rows, rng)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,7 @@ func LoadModel(path string) (*ModelFile, energy.Model, error) {
 	if err := f.validate(); err != nil {
 		return nil, nil, fmt.Errorf("load model %s: %w", path, err)
 	}
-	m, err := energy.Build(f.Spec, f.Params)
+	m, err := Build(f.Spec, f.Params)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model %s: %w: %v", path, ErrModelFile, err)
 	}

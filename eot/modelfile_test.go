@@ -11,6 +11,8 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
+	"github.com/ebieot/ebieot/energy/neural"
 )
 
 func testModelFile(t *testing.T, spec energy.Spec) (*ModelFile, energy.Model) {
@@ -19,10 +21,10 @@ func testModelFile(t *testing.T, spec energy.Spec) (*ModelFile, energy.Model) {
 	var m energy.Model
 	var err error
 	if spec.Kind == energy.KindNeural {
-		m, err = energy.NewNeural(spec, rng)
+		m, err = neural.New(spec, rng)
 	} else {
 		targets := datasets.StandardNormal(rng, 60, spec.YDim)
-		m, err = energy.NewGMM(spec, targets.Data, targets.Rows, rng)
+		m, err = gmm.New(spec, targets.Data, targets.Rows, rng)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
 	"github.com/ebieot/ebieot/optim"
 )
 
@@ -19,7 +20,7 @@ func TestEveryOptimizerTrainsTheGMM(t *testing.T) {
 	for _, name := range OptimizerNames {
 		rng := rand.New(rand.NewPCG(9, 0))
 		tg := streams.AllTargets()
-		model, err := energy.NewGMM(spec, tg.Data, tg.Rows, rng)
+		model, err := gmm.New(spec, tg.Data, tg.Rows, rng)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/ebieot/ebieot/baseline"
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
 	"github.com/ebieot/ebieot/eot"
 	"github.com/ebieot/ebieot/plots"
 )
@@ -97,7 +98,7 @@ func runDemo(c *cli.Context) error {
 	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25, AInit: 0.1}
 	scaler := datasets.IdentityScaler(2, 2)
 	targets := streams.AllTargets()
-	model, err := energy.NewGMM(spec, targets.Data, targets.Rows, rng)
+	model, err := gmm.New(spec, targets.Data, targets.Rows, rng)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
+	"github.com/ebieot/ebieot/energy/neural"
 	"github.com/ebieot/ebieot/eot"
 )
 
@@ -248,9 +250,9 @@ func newModel(spec energy.Spec, train *datasets.Streams, rng *rand.Rand) (energy
 	switch spec.Kind {
 	case energy.KindGMM:
 		t := train.AllTargets()
-		return energy.NewGMM(spec, t.Data, t.Rows, rng)
+		return gmm.New(spec, t.Data, t.Rows, rng)
 	case energy.KindNeural:
-		return energy.NewNeural(spec, rng)
+		return neural.New(spec, rng)
 	}
 	return nil, fmt.Errorf("%w: unknown model kind %q", energy.ErrSpec, spec.Kind)
 }

@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"math"
@@ -34,7 +34,7 @@ type potential struct {
 	logNorm []float64 // N: log w_n − (D/2)·log(2πε) − ½·log det A_n
 }
 
-func (p *potential) update(g *GMM) {
+func (p *potential) update(g *Model) {
 	s := g.spec
 	N, D := s.Potentials, s.YDim
 	p.N, p.M, p.D, p.eps, p.full = N, s.CostComponents, D, s.Eps, s.FullCov

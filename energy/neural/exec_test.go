@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"context"
@@ -12,20 +12,20 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// nnProgram must evaluate exactly the requested outputs' ancestors, each
+// program must evaluate exactly the requested outputs' ancestors, each
 // once and after its inputs, including a node that feeds the same op twice
 // and a gorgonia built-in op.
 func TestNNProgramOrderAndPruning(t *testing.T) {
 	g := G.NewGraph()
 	rng := rand.New(rand.NewPCG(1, 5))
-	x := nnNewInput(g, 3, 2, "x")
-	copy(x.data, nnNormals(rng, 6))
-	params := nnNormals(rng, 2*4+4+2*4+4)
-	w := nnParamMatrix(g, params, 0, 2, 4, "w")
-	b := nnParamVector(g, params, 8, 4, "b")
-	w2 := nnParamMatrix(g, params, 12, 2, 4, "w2")
-	b2 := nnParamVector(g, params, 20, 4, "b2")
-	u, err := nnDense(0.2, []*G.Node{x.node}, []*G.Node{w.node}, b.node, false)
+	x := newInput(g, 3, 2, "x")
+	copy(x.data, normals(rng, 6))
+	params := normals(rng, 2*4+4+2*4+4)
+	w := paramMatrix(g, params, 0, 2, 4, "w")
+	b := paramVector(g, params, 8, 4, "b")
+	w2 := paramMatrix(g, params, 12, 2, 4, "w2")
+	b2 := paramVector(g, params, 20, 4, "b2")
+	u, err := denseLayer(0.2, []*G.Node{x.node}, []*G.Node{w.node}, b.node, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +33,11 @@ func TestNNProgramOrderAndPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unused, err := nnDense(0.2, []*G.Node{x.node}, []*G.Node{w2.node}, b2.node, false)
+	unused, err := denseLayer(0.2, []*G.Node{x.node}, []*G.Node{w2.node}, b2.node, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := nnCompile(g, v)
+	p, err := compile(g, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,23 +81,23 @@ func TestNNProgramOrderAndPruning(t *testing.T) {
 // bias gradients, or x's product with its first-layer weights (setX does
 // that once per chain).
 func TestNeuralSamplerProgramIsPruned(t *testing.T) {
-	n := nnTestModel(t, 3)
-	sg, err := nnBuildSampler(n, 7)
+	n := testModel(t, 3)
+	sg, err := buildSampler(n, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
 	inputGrads := 0
 	for _, st := range sg.prog.steps {
 		switch op := st.op.(type) {
-		case *nnColSumOp:
+		case *colSumOp:
 			t.Errorf("sampler program computes a bias gradient (%v)", op)
-		case *nnMatMulOp:
+		case *matMulOp:
 			if op.transA {
 				t.Errorf("sampler program computes a weight gradient (%v)", op)
 			} else {
 				inputGrads++
 			}
-		case *nnDenseOp:
+		case *denseOp:
 			if op.parts != 1 {
 				t.Errorf("layer %v multiplies %d inputs, want y or a hidden layer only", op, op.parts)
 			}
@@ -115,12 +115,12 @@ func TestNNThinProducts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 1))
 	for _, sh := range [][3]int{{5, 1, 7}, {5, 7, 1}, {5, 7, 3}, {5, 3, 7}, {6, 9, 11}, {4, 4, 4}, {0, 3, 4}, {3, 0, 4}, {3, 4, 0}} {
 		m, n, k := sh[0], sh[1], sh[2]
-		a, b, c0 := nnNormals(rng, m*k), nnNormals(rng, k*n), nnNormals(rng, m*n)
+		a, b, c0 := normals(rng, m*k), normals(rng, k*n), normals(rng, m*n)
 		c := slices.Clone(c0)
-		nnMulAdd(m, n, k, a, b, c)
-		bt := nnNormals(rng, n*k) // n×k for A·Bᵀ
-		ct := nnNormals(rng, m*n) // overwritten
-		nnMulT(m, n, k, a, bt, ct)
+		mulAdd(m, n, k, a, b, c)
+		bt := normals(rng, n*k) // n×k for A·Bᵀ
+		ct := normals(rng, m*n) // overwritten
+		mulT(m, n, k, a, bt, ct)
 		for i := range m {
 			for j := range n {
 				want, wantT := c0[i*n+j], 0.0
@@ -144,17 +144,17 @@ func TestNNThinProducts(t *testing.T) {
 // make three blocks at GOMAXPROCS 1 and 2 alike, run by one and by two
 // workers.
 func TestNeuralBlocksIndependentOfWorkers(t *testing.T) {
-	const rows = 2*nnMaxBlockRows + 77
+	const rows = 2*maxBlockRows + 77
 	rng := rand.New(rand.NewPCG(5, 5))
-	xs, y0 := nnNormals(rng, 2*rows), nnNormals(rng, 2*rows)
-	xc, yc, wc := nnNormals(rng, 2*rows), nnNormals(rng, 2*rows), nnNormals(rng, rows)
-	yf, wf := nnNormals(rng, 2*rows), nnNormals(rng, rows)
+	xs, y0 := normals(rng, 2*rows), normals(rng, 2*rows)
+	xc, yc, wc := normals(rng, 2*rows), normals(rng, 2*rows), normals(rng, rows)
+	yf, wf := normals(rng, 2*rows), normals(rng, rows)
 	run := func(procs int) (ys, grad []float64) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		if blocks := len(nnBlocks(rows)) - 1; blocks != 3 {
+		if blocks := len(rowBlocks(rows)) - 1; blocks != 3 {
 			t.Fatalf("GOMAXPROCS %d: %d blocks, want 3", procs, blocks)
 		}
-		n := nnTestModel(t, 29)
+		n := testModel(t, 29)
 		ys = slices.Clone(y0)
 		if err := n.sampleRows(context.Background(), xs, ys, rand.New(rand.NewPCG(6, 6))); err != nil {
 			t.Fatal(err)
@@ -178,7 +178,7 @@ func TestNeuralBlocksIndependentOfWorkers(t *testing.T) {
 	}
 }
 
-// nnFloats must return the live storage of a tensor (the graphs write
+// floatsOf must return the live storage of a tensor (the graphs write
 // through it), for matrices and vectors.
 func TestNNFloatsAliases(t *testing.T) {
 	for _, shape := range [][]int{{2, 3}, {4}} {
@@ -187,13 +187,13 @@ func TestNNFloatsAliases(t *testing.T) {
 			size *= d
 		}
 		data := make([]float64, size)
-		f, err := nnFloats(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)))
+		f, err := floatsOf(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		f[size-1] = 42
 		if len(f) != size || data[size-1] != 42 {
-			t.Errorf("shape %v: nnFloats gives %d values not aliasing the backing slice", shape, len(f))
+			t.Errorf("shape %v: floatsOf gives %d values not aliasing the backing slice", shape, len(f))
 		}
 	}
 }

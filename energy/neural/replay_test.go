@@ -1,10 +1,12 @@
-package energy
+package neural
 
 import (
 	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
 func TestReplayCapacityFIFO(t *testing.T) {
@@ -83,14 +85,14 @@ func TestReplayRestartProbability(t *testing.T) {
 func TestReplayFreshStarts(t *testing.T) {
 	const std, rows = 2.0, 20000
 	for _, b := range []*ReplayBuffer{
-		nnMustBuffer(t, 2, 10, 1, std), // empty: restart impossible
-		nnMustBuffer(t, 2, 0, 1, std),  // capacity 0: never stores
+		mustBuffer(t, 2, 10, 1, std), // empty: restart impossible
+		mustBuffer(t, 2, 0, 1, std),  // capacity 0: never stores
 	} {
 		if err := b.Push([]float64{5, 5}); err != nil {
 			t.Fatal(err)
 		}
 		if b.Cap() > 0 {
-			b = nnMustBuffer(t, 2, 10, 0, std) // restart probability 0
+			b = mustBuffer(t, 2, 10, 0, std) // restart probability 0
 			if err := b.Push([]float64{5, 5}); err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +126,7 @@ func TestReplayFreshStarts(t *testing.T) {
 	}
 }
 
-func nnMustBuffer(t *testing.T, dim, capacity int, p, std float64) *ReplayBuffer {
+func mustBuffer(t *testing.T, dim, capacity int, p, std float64) *ReplayBuffer {
 	t.Helper()
 	b, err := NewReplayBuffer(dim, capacity, p, std)
 	if err != nil {
@@ -138,11 +140,11 @@ func TestReplayErrors(t *testing.T) {
 		dim, capacity int
 		p, std        float64
 	}{{0, 1, 0.5, 1}, {1, -1, 0.5, 1}, {1, 1, 1.5, 1}, {1, 1, math.NaN(), 1}, {1, 1, 0.5, 0}} {
-		if _, err := NewReplayBuffer(args.dim, args.capacity, args.p, args.std); !errors.Is(err, ErrLangevin) {
+		if _, err := NewReplayBuffer(args.dim, args.capacity, args.p, args.std); !errors.Is(err, energy.ErrLangevin) {
 			t.Errorf("%+v: err = %v", args, err)
 		}
 	}
-	b := nnMustBuffer(t, 2, 3, 0.5, 1)
+	b := mustBuffer(t, 2, 3, 0.5, 1)
 	if err := b.Push([]float64{1, 2, 3}); err == nil {
 		t.Error("ragged push: no error")
 	}

@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"fmt"
@@ -7,20 +7,20 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// nnNet is the layout of one scalar-output MLP inside the flat parameter
+// net is the layout of one scalar-output MLP inside the flat parameter
 // vector: for each layer a weight matrix sizes[l]×sizes[l+1] (row-major, so
 // that a layer is rows·W + b) followed by its bias.
-type nnNet struct {
+type net struct {
 	sizes  []int // input, hidden..., 1
 	offset int
 }
 
-func nnNewNet(in int, hidden []int, offset int) nnNet {
+func newNet(in int, hidden []int, offset int) net {
 	sizes := append(append([]int{in}, hidden...), 1)
-	return nnNet{sizes: sizes, offset: offset}
+	return net{sizes: sizes, offset: offset}
 }
 
-func (n nnNet) numParams() int {
+func (n net) numParams() int {
 	total := 0
 	for l := 0; l+1 < len(n.sizes); l++ {
 		total += n.sizes[l]*n.sizes[l+1] + n.sizes[l+1]
@@ -29,7 +29,7 @@ func (n nnNet) numParams() int {
 }
 
 // layer returns the offsets of layer l's weight and bias.
-func (n nnNet) layer(l int) (weight, bias int) {
+func (n net) layer(l int) (weight, bias int) {
 	off := n.offset
 	for k := 0; k < l; k++ {
 		off += n.sizes[k]*n.sizes[k+1] + n.sizes[k+1]
@@ -39,7 +39,7 @@ func (n nnNet) layer(l int) (weight, bias int) {
 
 // forward evaluates the network on one input row with plain loops. It is
 // the reference the graphs are tested against and serves single points.
-func (n nnNet) forward(params, in []float64, slope float64) float64 {
+func (n net) forward(params, in []float64, slope float64) float64 {
 	act := in
 	for l := 0; l+1 < len(n.sizes); l++ {
 		w, b := n.layer(l)
@@ -65,37 +65,37 @@ func (n nnNet) forward(params, in []float64, slope float64) float64 {
 	return act[0]
 }
 
-// nnParamNode is a graph node whose value aliases a range of the flat
+// paramNode is a graph node whose value aliases a range of the flat
 // parameter vector, so in-place optimizer updates are seen by the next run.
-type nnParamNode struct {
+type paramNode struct {
 	node        *G.Node
 	offset, len int
 }
 
-// nnInput is a graph input whose value aliases data; callers overwrite data
+// inputNode is a graph input whose value aliases data; callers overwrite data
 // between runs.
-type nnInput struct {
+type inputNode struct {
 	node *G.Node
 	data []float64
 }
 
-func nnNewInput(g *G.ExprGraph, rows, cols int, name string) nnInput {
+func newInput(g *G.ExprGraph, rows, cols int, name string) inputNode {
 	data := make([]float64, rows*cols)
 	t := tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(data))
-	return nnInput{node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), data: data}
+	return inputNode{node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), data: data}
 }
 
-func nnParamMatrix(g *G.ExprGraph, params []float64, offset, rows, cols int, name string) nnParamNode {
+func paramMatrix(g *G.ExprGraph, params []float64, offset, rows, cols int, name string) paramNode {
 	t := tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(params[offset:offset+rows*cols]))
-	return nnParamNode{node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), offset: offset, len: rows * cols}
+	return paramNode{node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), offset: offset, len: rows * cols}
 }
 
-func nnParamVector(g *G.ExprGraph, params []float64, offset, n int, name string) nnParamNode {
+func paramVector(g *G.ExprGraph, params []float64, offset, n int, name string) paramNode {
 	t := tensor.New(tensor.WithShape(n), tensor.WithBacking(params[offset:offset+n]))
-	return nnParamNode{node: G.NewVector(g, tensor.Float64, G.WithShape(n), G.WithName(name), G.WithValue(t)), offset: offset, len: n}
+	return paramNode{node: G.NewVector(g, tensor.Float64, G.WithShape(n), G.WithName(name), G.WithValue(t)), offset: offset, len: n}
 }
 
-// nnBuildNet adds the network to g applied to the column-wise concatenation
+// buildNet adds the network to g applied to the column-wise concatenation
 // of inputs (given as separate nodes: the first layer's weight is split by
 // rows instead of concatenating, so ∇ with respect to each input is direct).
 //
@@ -103,8 +103,8 @@ func nnParamVector(g *G.ExprGraph, params []float64, offset, n int, name string)
 // it is a rows×width node holding their product with the first layer's
 // leading weight rows plus the bias, and is added in place of the bias.
 // The sampler graph uses it for x, which is fixed along a Langevin chain.
-func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name string, inputs []*G.Node, inCols []int, pre *G.Node) (*G.Node, []nnParamNode, error) {
-	var pnodes []nnParamNode
+func buildNet(g *G.ExprGraph, params []float64, net net, slope float64, name string, inputs []*G.Node, inCols []int, pre *G.Node) (*G.Node, []paramNode, error) {
+	var pnodes []paramNode
 	layers := len(net.sizes) - 1
 	act := inputs
 	for l := 0; l < layers; l++ {
@@ -121,13 +121,13 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 			}
 			wOff += lead * out
 			for k := range inputs {
-				w := nnParamMatrix(g, params, wOff, inCols[k], out, fmt.Sprintf("%s.w0.%d", name, k))
+				w := paramMatrix(g, params, wOff, inCols[k], out, fmt.Sprintf("%s.w0.%d", name, k))
 				pnodes = append(pnodes, w)
 				weights = append(weights, w.node)
 				wOff += inCols[k] * out
 			}
 		} else {
-			w := nnParamMatrix(g, params, wOff, net.sizes[l], out, fmt.Sprintf("%s.w%d", name, l))
+			w := paramMatrix(g, params, wOff, net.sizes[l], out, fmt.Sprintf("%s.w%d", name, l))
 			pnodes = append(pnodes, w)
 			weights = append(weights, w.node)
 		}
@@ -138,11 +138,11 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 		var z *G.Node
 		var err error
 		if l == 0 && pre != nil {
-			z, err = nnDense(s, act, weights, pre, true)
+			z, err = denseLayer(s, act, weights, pre, true)
 		} else {
-			b := nnParamVector(g, params, bOff, out, fmt.Sprintf("%s.b%d", name, l))
+			b := paramVector(g, params, bOff, out, fmt.Sprintf("%s.b%d", name, l))
 			pnodes = append(pnodes, b)
-			z, err = nnDense(s, act, weights, b.node, false)
+			z, err = denseLayer(s, act, weights, b.node, false)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s layer %d: %w", name, l, err)
@@ -152,7 +152,7 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 	return act[0], pnodes, nil
 }
 
-// nnSamplerGraph computes ∇_y Σ_i (c(x_i,y_i) − f(y_i)) for a fixed number
+// samplerGraph computes ∇_y Σ_i (c(x_i,y_i) − f(y_i)) for a fixed number
 // of rows; rows are independent, so row i of the result is ε·∇_y E(y_i|x_i).
 // x enters only through the cost's first layer, as x·W_x + b (xPre), which
 // setX computes once per chain instead of at every Langevin step. y enters
@@ -160,50 +160,50 @@ func nnBuildNet(g *G.ExprGraph, params []float64, net nnNet, slope float64, name
 // gradients come out separately and gradient adds them, instead of a sum
 // node that gorgonia's Grad would insert (a gorgonia op that allocates its
 // result on every run).
-type nnSamplerGraph struct {
-	prog         *nnProgram
-	y, yc        nnInput // yc aliases y's data
-	xPre         nnInput
+type samplerGraph struct {
+	prog         *program
+	y, yc        inputNode // yc aliases y's data
+	xPre         inputNode
 	wx, b0       []float64 // the cost's first-layer weight rows for x and its bias (aliases of the parameters)
 	dx           int
 	gradC, gradF *G.Node // ∇ of Σc with respect to yc, of −Σf with respect to y
 }
 
-func nnBuildSampler(n *Neural, rows int) (sg *nnSamplerGraph, err error) {
-	defer nnRecover(&err)
+func buildSampler(n *Model, rows int) (sg *samplerGraph, err error) {
+	defer recoverPanic(&err)
 	g := G.NewGraph()
 	width := n.cost.sizes[1]
 	w0, b0 := n.cost.layer(0)
 	dx := n.spec.XDim
-	sg = &nnSamplerGraph{
-		y:    nnNewInput(g, rows, n.spec.YDim, "y"),
-		xPre: nnNewInput(g, rows, width, "xpre"),
+	sg = &samplerGraph{
+		y:    newInput(g, rows, n.spec.YDim, "y"),
+		xPre: newInput(g, rows, width, "xpre"),
 		wx:   n.params[w0 : w0+dx*width],
 		b0:   n.params[b0 : b0+width],
 		dx:   dx,
 	}
-	sg.yc = nnInput{
+	sg.yc = inputNode{
 		node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, n.spec.YDim), G.WithName("y.cost"),
 			G.WithValue(tensor.New(tensor.WithShape(rows, n.spec.YDim), tensor.WithBacking(sg.y.data)))),
 		data: sg.y.data,
 	}
-	c, _, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.yc.node}, []int{n.spec.YDim}, sg.xPre.node)
+	c, _, err := buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.yc.node}, []int{n.spec.YDim}, sg.xPre.node)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim}, nil)
+	f, _, err := buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim}, nil)
 	if err != nil {
 		return nil, err
 	}
-	plus, minus := nnNewInput(g, rows, 1, "plus"), nnNewInput(g, rows, 1, "minus")
+	plus, minus := newInput(g, rows, 1, "plus"), newInput(g, rows, 1, "minus")
 	for i := range rows {
 		plus.data[i], minus.data[i] = 1, -1
 	}
-	sc, err := G.ApplyOp(&nnWeightedSumOp{}, c, plus.node)
+	sc, err := G.ApplyOp(&weightedSumOp{}, c, plus.node)
 	if err != nil {
 		return nil, err
 	}
-	sf, err := G.ApplyOp(&nnWeightedSumOp{}, f, minus.node)
+	sf, err := G.ApplyOp(&weightedSumOp{}, f, minus.node)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func nnBuildSampler(n *Neural, rows int) (sg *nnSamplerGraph, err error) {
 	sg.gradC, sg.gradF = grads[0], grads[1]
 	// Compiling only what the gradients need drops the weight gradients (a
 	// third of the floating-point work of a sampling step otherwise).
-	if sg.prog, err = nnCompile(g, sg.gradC, sg.gradF); err != nil {
+	if sg.prog, err = compile(g, sg.gradC, sg.gradF); err != nil {
 		return nil, fmt.Errorf("compile sampler graph: %w", err)
 	}
 	return sg, nil
@@ -226,7 +226,7 @@ func nnBuildSampler(n *Neural, rows int) (sg *nnSamplerGraph, err error) {
 
 // setX sets the rows' x for the following gradient calls. It reads the
 // parameters, so it must be called again after they change.
-func (sg *nnSamplerGraph) setX(x []float64) error {
+func (sg *samplerGraph) setX(x []float64) error {
 	width := len(sg.b0)
 	rows := len(sg.xPre.data) / width
 	if len(x) != rows*sg.dx {
@@ -236,13 +236,13 @@ func (sg *nnSamplerGraph) setX(x []float64) error {
 	for i := range rows {
 		copy(pre[i*width:(i+1)*width], sg.b0)
 	}
-	nnMulAdd(rows, width, sg.dx, x, sg.wx, pre)
+	mulAdd(rows, width, sg.dx, x, sg.wx, pre)
 	return nil
 }
 
 // gradient writes ∇_y E(y_i|x_i) = (1/ε)·∇_y(c − f) into dst for the rows
 // of the last setX.
-func (sg *nnSamplerGraph) gradient(y, dst []float64, invEps float64) error {
+func (sg *samplerGraph) gradient(y, dst []float64, invEps float64) error {
 	copy(sg.y.data, y)
 	if err := sg.prog.run(); err != nil {
 		return fmt.Errorf("run sampler graph: %w", err)
@@ -264,51 +264,51 @@ func (sg *nnSamplerGraph) gradient(y, dst []float64, invEps float64) error {
 	return nil
 }
 
-// nnTrainGraph computes Σ_i wc_i·c(x_i, y_i) + Σ_j wf_j·f(y_j) and its
+// trainGraph computes Σ_i wc_i·c(x_i, y_i) + Σ_j wf_j·f(y_j) and its
 // gradient with respect to every parameter, for fixed row counts. The row
 // weights carry the signs and 1/(ε·batch) factors of the loss estimate, so
 // one graph serves paired, source and target rows alike.
-type nnTrainGraph struct {
-	prog           *nnProgram
-	xc, yc, wc     nnInput
-	yf, wf         nnInput
+type trainGraph struct {
+	prog           *program
+	xc, yc, wc     inputNode
+	yf, wf         inputNode
 	c, f           *G.Node // the per-row network outputs
-	params         []nnParamNode
+	params         []paramNode
 	grads          G.Nodes // of params, in order
 	hasCost, hasPt bool
 }
 
-func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error) {
-	defer nnRecover(&err)
+func buildTrain(n *Model, costRows, potRows int) (tg *trainGraph, err error) {
+	defer recoverPanic(&err)
 	g := G.NewGraph()
-	tg = &nnTrainGraph{hasCost: costRows > 0, hasPt: potRows > 0}
+	tg = &trainGraph{hasCost: costRows > 0, hasPt: potRows > 0}
 	var terms G.Nodes
 	if tg.hasCost {
-		tg.xc = nnNewInput(g, costRows, n.spec.XDim, "xc")
-		tg.yc = nnNewInput(g, costRows, n.spec.YDim, "yc")
-		tg.wc = nnNewInput(g, costRows, 1, "wc")
-		c, pn, err := nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim}, nil)
+		tg.xc = newInput(g, costRows, n.spec.XDim, "xc")
+		tg.yc = newInput(g, costRows, n.spec.YDim, "yc")
+		tg.wc = newInput(g, costRows, 1, "wc")
+		c, pn, err := buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
 		tg.c = c
 		tg.params = append(tg.params, pn...)
-		t, err := G.ApplyOp(&nnWeightedSumOp{}, c, tg.wc.node)
+		t, err := G.ApplyOp(&weightedSumOp{}, c, tg.wc.node)
 		if err != nil {
 			return nil, err
 		}
 		terms = append(terms, t)
 	}
 	if tg.hasPt {
-		tg.yf = nnNewInput(g, potRows, n.spec.YDim, "yf")
-		tg.wf = nnNewInput(g, potRows, 1, "wf")
-		f, pn, err := nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim}, nil)
+		tg.yf = newInput(g, potRows, n.spec.YDim, "yf")
+		tg.wf = newInput(g, potRows, 1, "wf")
+		f, pn, err := buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
 		tg.f = f
 		tg.params = append(tg.params, pn...)
-		t, err := G.ApplyOp(&nnWeightedSumOp{}, f, tg.wf.node)
+		t, err := G.ApplyOp(&weightedSumOp{}, f, tg.wf.node)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +339,7 @@ func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error
 			outs = append(outs, out)
 		}
 	}
-	if tg.prog, err = nnCompile(g, outs...); err != nil {
+	if tg.prog, err = compile(g, outs...); err != nil {
 		return nil, fmt.Errorf("compile training graph: %w", err)
 	}
 	return tg, nil
@@ -348,7 +348,7 @@ func nnBuildTrain(n *Neural, costRows, potRows int) (tg *nnTrainGraph, err error
 // run evaluates the graph on the inputs already written to its buffers,
 // adds the parameter gradient into grad and copies the per-row c and f
 // values into cOut and fOut.
-func (tg *nnTrainGraph) run(grad, cOut, fOut []float64) error {
+func (tg *trainGraph) run(grad, cOut, fOut []float64) error {
 	if err := tg.prog.run(); err != nil {
 		return fmt.Errorf("run training graph: %w", err)
 	}
@@ -384,37 +384,37 @@ func (tg *nnTrainGraph) run(grad, cOut, fOut []float64) error {
 	return nil
 }
 
-// nnEvalRows is the fixed row count of the energy-evaluation graph; longer
+// evalRows is the fixed row count of the energy-evaluation graph; longer
 // inputs go through it in chunks, the last one padded.
-const nnEvalRows = 256
+const evalRows = 256
 
-// nnEvalGraph evaluates c(x_i, y_i) and f(y_i) for nnEvalRows rows.
-type nnEvalGraph struct {
-	prog *nnProgram
-	x, y nnInput
+// evalGraph evaluates c(x_i, y_i) and f(y_i) for evalRows rows.
+type evalGraph struct {
+	prog *program
+	x, y inputNode
 	c, f *G.Node
 }
 
-func nnBuildEval(n *Neural) (eg *nnEvalGraph, err error) {
-	defer nnRecover(&err)
+func buildEval(n *Model) (eg *evalGraph, err error) {
+	defer recoverPanic(&err)
 	g := G.NewGraph()
-	eg = &nnEvalGraph{x: nnNewInput(g, nnEvalRows, n.spec.XDim, "x"), y: nnNewInput(g, nnEvalRows, n.spec.YDim, "y")}
-	if eg.c, _, err = nnBuildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim}, nil); err != nil {
+	eg = &evalGraph{x: newInput(g, evalRows, n.spec.XDim, "x"), y: newInput(g, evalRows, n.spec.YDim, "y")}
+	if eg.c, _, err = buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
-	if eg.f, _, err = nnBuildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim}, nil); err != nil {
+	if eg.f, _, err = buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
-	if eg.prog, err = nnCompile(g, eg.c, eg.f); err != nil {
+	if eg.prog, err = compile(g, eg.c, eg.f); err != nil {
 		return nil, fmt.Errorf("compile evaluation graph: %w", err)
 	}
 	return eg, nil
 }
 
-// energies writes E(y_i|x_i) for up to nnEvalRows rows into dst.
-func (eg *nnEvalGraph) energies(xs, ys, dst []float64, invEps float64) error {
+// energies writes E(y_i|x_i) for up to evalRows rows into dst.
+func (eg *evalGraph) energies(xs, ys, dst []float64, invEps float64) error {
 	rows := len(dst)
-	dx, dy := len(eg.x.data)/nnEvalRows, len(eg.y.data)/nnEvalRows
+	dx, dy := len(eg.x.data)/evalRows, len(eg.y.data)/evalRows
 	copy(eg.x.data, xs[:rows*dx])
 	copy(eg.y.data, ys[:rows*dy])
 	clear(eg.x.data[rows*dx:])
@@ -430,8 +430,8 @@ func (eg *nnEvalGraph) energies(xs, ys, dst []float64, invEps float64) error {
 	if err != nil {
 		return err
 	}
-	if len(c) != nnEvalRows || len(f) != nnEvalRows {
-		return fmt.Errorf("evaluation graph returned %d and %d rows, want %d", len(c), len(f), nnEvalRows)
+	if len(c) != evalRows || len(f) != evalRows {
+		return fmt.Errorf("evaluation graph returned %d and %d rows, want %d", len(c), len(f), evalRows)
 	}
 	for i := range dst {
 		dst[i] = invEps * (c[i] - f[i])
@@ -439,10 +439,10 @@ func (eg *nnEvalGraph) energies(xs, ys, dst []float64, invEps float64) error {
 	return nil
 }
 
-// nnRecover turns a panic inside gorgonia's graph construction into an
+// recoverPanic turns a panic inside gorgonia's graph construction into an
 // error: the graphs are built from validated shapes, so a panic is a bug,
 // but it must not take the caller's process down.
-func nnRecover(err *error) {
+func recoverPanic(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("gorgonia: %v", r)
 	}

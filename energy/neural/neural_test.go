@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"context"
@@ -7,28 +7,30 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
-// nnTestSpec is a small architecture: big enough to have every kind of
+// testSpec is a small architecture: big enough to have every kind of
 // layer (split first layer, hidden-to-hidden, linear output), small enough
 // for finite differences over every parameter.
-func nnTestSpec() Spec {
-	lv := DefaultLangevin()
+func testSpec() energy.Spec {
+	lv := energy.DefaultLangevin()
 	lv.Steps = 5
 	lv.BufferSize = 1000
-	return Spec{Kind: KindNeural, XDim: 2, YDim: 2, Eps: 0.7, CostHidden: []int{6}, PotentialHidden: []int{5, 4}, LeakySlope: 0.2, Langevin: &lv}
+	return energy.Spec{Kind: energy.KindNeural, XDim: 2, YDim: 2, Eps: 0.7, CostHidden: []int{6}, PotentialHidden: []int{5, 4}, LeakySlope: 0.2, Langevin: &lv}
 }
 
-func nnTestModel(t *testing.T, seed uint64) *Neural {
+func testModel(t *testing.T, seed uint64) *Model {
 	t.Helper()
-	n, err := NewNeural(nnTestSpec(), rand.New(rand.NewPCG(seed, 1)))
+	n, err := New(testSpec(), rand.New(rand.NewPCG(seed, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-func nnNormals(rng *rand.Rand, n int) []float64 {
+func normals(rng *rand.Rand, n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
 		v[i] = rng.NormFloat64()
@@ -37,12 +39,12 @@ func nnNormals(rng *rand.Rand, n int) []float64 {
 }
 
 func TestNeuralTinyGraphBuildsAndRuns(t *testing.T) {
-	spec := Spec{Kind: KindNeural, XDim: 1, YDim: 1, Eps: 1, CostHidden: []int{3}, PotentialHidden: []int{2}}
-	n, err := NewNeural(spec, rand.New(rand.NewPCG(1, 2)))
+	spec := energy.Spec{Kind: energy.KindNeural, XDim: 1, YDim: 1, Eps: 1, CostHidden: []int{3}, PotentialHidden: []int{2}}
+	n, err := New(spec, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := nnBuildSampler(n, 2)
+	g, err := buildSampler(n, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,16 +67,16 @@ func TestNeuralTinyGraphBuildsAndRuns(t *testing.T) {
 }
 
 func TestNeuralDefaults(t *testing.T) {
-	n, err := NewNeural(Spec{XDim: 2, YDim: 3, Eps: 1}, rand.New(rand.NewPCG(1, 1)))
+	n, err := New(energy.Spec{XDim: 2, YDim: 3, Eps: 1}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := n.Spec()
-	if s.Kind != KindNeural || !slices.Equal(s.CostHidden, []int{256}) || !slices.Equal(s.PotentialHidden, []int{256, 256}) || s.LeakySlope != 0.2 {
+	if s.Kind != energy.KindNeural || !slices.Equal(s.CostHidden, []int{256}) || !slices.Equal(s.PotentialHidden, []int{256, 256}) || s.LeakySlope != 0.2 {
 		t.Errorf("defaults not filled: %+v", s)
 	}
-	if s.Langevin == nil || *s.Langevin != DefaultLangevin() {
-		t.Errorf("Langevin = %+v, want %+v", s.Langevin, DefaultLangevin())
+	if s.Langevin == nil || *s.Langevin != energy.DefaultLangevin() {
+		t.Errorf("Langevin = %+v, want %+v", s.Langevin, energy.DefaultLangevin())
 	}
 	want := (5*256 + 256 + 256 + 1) + (3*256 + 256 + 256*256 + 256 + 256 + 1)
 	if len(n.Params()) != want {
@@ -103,34 +105,34 @@ func TestNeuralDefaults(t *testing.T) {
 }
 
 func TestNeuralSpecErrors(t *testing.T) {
-	bad := []Spec{
-		{Kind: KindGMM, XDim: 1, YDim: 1, Eps: 1},
+	bad := []energy.Spec{
+		{Kind: energy.KindGMM, XDim: 1, YDim: 1, Eps: 1},
 		{XDim: 0, YDim: 1, Eps: 1},
 		{XDim: 1, YDim: 1, Eps: 0},
 		{XDim: 1, YDim: 1, Eps: 1, CostHidden: []int{0}},
 		{XDim: 1, YDim: 1, Eps: 1, LeakySlope: -0.1},
-		{XDim: 1, YDim: 1, Eps: 1, Langevin: &Langevin{Steps: 0, StepSize: 0.1, InitStd: 1}},
-		{XDim: 1, YDim: 1, Eps: 1, Langevin: &Langevin{Steps: 1, StepSize: 0.1, InitStd: 1, RestartProb: 2}},
-		{XDim: 1, YDim: 1, Eps: 1, Langevin: &Langevin{Steps: 1, StepSize: math.NaN(), InitStd: 1}},
+		{XDim: 1, YDim: 1, Eps: 1, Langevin: &energy.Langevin{Steps: 0, StepSize: 0.1, InitStd: 1}},
+		{XDim: 1, YDim: 1, Eps: 1, Langevin: &energy.Langevin{Steps: 1, StepSize: 0.1, InitStd: 1, RestartProb: 2}},
+		{XDim: 1, YDim: 1, Eps: 1, Langevin: &energy.Langevin{Steps: 1, StepSize: math.NaN(), InitStd: 1}},
 	}
 	for i, s := range bad {
-		if _, err := NewNeural(s, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, ErrSpec) {
-			t.Errorf("spec %d: err = %v, want ErrSpec", i, err)
+		if _, err := New(s, rand.New(rand.NewPCG(1, 1))); !errors.Is(err, energy.ErrSpec) {
+			t.Errorf("spec %d: err = %v, want energy.ErrSpec", i, err)
 		}
 	}
-	n := nnTestModel(t, 1)
-	if _, err := NeuralFromParams(n.Spec(), n.Params()[1:]); !errors.Is(err, ErrSpec) {
-		t.Errorf("short params: err = %v, want ErrSpec", err)
+	n := testModel(t, 1)
+	if _, err := FromParams(n.Spec(), n.Params()[1:]); !errors.Is(err, energy.ErrSpec) {
+		t.Errorf("short params: err = %v, want energy.ErrSpec", err)
 	}
 	p := slices.Clone(n.Params())
 	p[3] = math.Inf(1)
-	if _, err := NeuralFromParams(n.Spec(), p); !errors.Is(err, ErrSpec) {
-		t.Errorf("infinite param: err = %v, want ErrSpec", err)
+	if _, err := FromParams(n.Spec(), p); !errors.Is(err, energy.ErrSpec) {
+		t.Errorf("infinite param: err = %v, want energy.ErrSpec", err)
 	}
 }
 
 func TestNeuralBlocksCoverParams(t *testing.T) {
-	n := nnTestModel(t, 1)
+	n := testModel(t, 1)
 	off := 0
 	sawPotential := false
 	for _, b := range n.Blocks() {
@@ -140,7 +142,7 @@ func TestNeuralBlocksCoverParams(t *testing.T) {
 		if b.Rows*b.Cols != 0 && b.Rows*b.Cols != b.Len {
 			t.Errorf("%s: %d×%d != %d", b.Name, b.Rows, b.Cols, b.Len)
 		}
-		if b.Role == RolePotential {
+		if b.Role == energy.RolePotential {
 			sawPotential = true
 		} else if sawPotential {
 			t.Errorf("cost block %s after potential blocks", b.Name)
@@ -151,14 +153,14 @@ func TestNeuralBlocksCoverParams(t *testing.T) {
 		t.Errorf("blocks cover %d of %d parameters", off, len(n.Params()))
 	}
 	// The first cost weight is (Dx+Dy)×hidden.
-	if b := n.Blocks()[0]; b.Rows != 4 || b.Cols != 6 || b.Role != RoleCost {
+	if b := n.Blocks()[0]; b.Rows != 4 || b.Cols != 6 || b.Role != energy.RoleCost {
 		t.Errorf("first block %+v", b)
 	}
 }
 
 func TestNeuralParamsRoundTrip(t *testing.T) {
-	n := nnTestModel(t, 3)
-	m, err := NeuralFromParams(n.Spec(), n.Params())
+	n := testModel(t, 3)
+	m, err := FromParams(n.Spec(), n.Params())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +169,7 @@ func TestNeuralParamsRoundTrip(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
 	for range 10 {
-		x, y := nnNormals(rng, 2), nnNormals(rng, 2)
+		x, y := normals(rng, 2), normals(rng, 2)
 		if a, b := n.Energy(x, y), m.Energy(x, y); a != b {
 			t.Errorf("energy %v != %v", a, b)
 		}
@@ -191,10 +193,10 @@ func TestNeuralParamsRoundTrip(t *testing.T) {
 // The sampler graph's ∇_y E must match finite differences of the plain
 // forward pass, row by row, including after in-place parameter updates.
 func TestNeuralInputGradient(t *testing.T) {
-	n := nnTestModel(t, 7)
+	n := testModel(t, 7)
 	rng := rand.New(rand.NewPCG(2, 3))
 	const rows = 9
-	g, err := nnBuildSampler(n, rows)
+	g, err := buildSampler(n, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,11 +206,11 @@ func TestNeuralInputGradient(t *testing.T) {
 				n.params[i] += 0.1 * rng.NormFloat64()
 			}
 		}
-		xs := nnNormals(rng, rows*2)
+		xs := normals(rng, rows*2)
 		if err := g.setX(xs); err != nil {
 			t.Fatal(err)
 		}
-		y := nnNormals(rng, rows*2)
+		y := normals(rng, rows*2)
 		grad := make([]float64, len(y))
 		if err := g.gradient(y, grad, 1/n.spec.Eps); err != nil {
 			t.Fatal(err)
@@ -229,9 +231,9 @@ func TestNeuralInputGradient(t *testing.T) {
 	}
 }
 
-// nnWeightedObjective is Σ wc_i c(x_i,y_i) + Σ wf_j f(y_j) by the plain
+// weightedObjective is Σ wc_i c(x_i,y_i) + Σ wf_j f(y_j) by the plain
 // forward pass: what the training graph differentiates.
-func nnWeightedObjective(n *Neural, xc, yc, wc, yf, wf []float64) float64 {
+func weightedObjective(n *Model, xc, yc, wc, yf, wf []float64) float64 {
 	s := 0.0
 	for i, w := range wc {
 		s += w * n.Cost(xc[2*i:2*i+2], yc[2*i:2*i+2])
@@ -242,7 +244,7 @@ func nnWeightedObjective(n *Neural, xc, yc, wc, yf, wf []float64) float64 {
 	return s
 }
 
-func nnCheckParamGrad(t *testing.T, n *Neural, grad []float64, obj func() float64) {
+func checkParamGrad(t *testing.T, n *Model, grad []float64, obj func() float64) {
 	t.Helper()
 	const h = 1e-6
 	for i := range n.params {
@@ -263,12 +265,12 @@ func nnCheckParamGrad(t *testing.T, n *Neural, grad []float64, obj func() float6
 // row counts that split over several workers and for a potential-only
 // batch; also after an in-place parameter update.
 func TestNeuralParamGradient(t *testing.T) {
-	n := nnTestModel(t, 11)
+	n := testModel(t, 11)
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, sizes := range [][2]int{{70, 90}, {0, 5}, {3, 0}} {
 		nc, nf := sizes[0], sizes[1]
-		xc, yc, wc := nnNormals(rng, 2*nc), nnNormals(rng, 2*nc), nnNormals(rng, nc)
-		yf, wf := nnNormals(rng, 2*nf), nnNormals(rng, nf)
+		xc, yc, wc := normals(rng, 2*nc), normals(rng, 2*nc), normals(rng, nc)
+		yf, wf := normals(rng, 2*nf), normals(rng, nf)
 		for round := range 2 {
 			if round == 1 {
 				for i := range n.params {
@@ -290,7 +292,7 @@ func TestNeuralParamGradient(t *testing.T) {
 					t.Fatalf("f[%d] = %v, forward pass %v", j, f[j], want)
 				}
 			}
-			nnCheckParamGrad(t, n, grad, func() float64 { return nnWeightedObjective(n, xc, yc, wc, yf, wf) })
+			checkParamGrad(t, n, grad, func() float64 { return weightedObjective(n, xc, yc, wc, yf, wf) })
 		}
 	}
 }
@@ -300,12 +302,12 @@ func TestNeuralParamGradient(t *testing.T) {
 // samples ŷ it drew (read back from the replay buffer), with exact Paired
 // and Target terms and NaN for the unknown log-partition.
 func TestNeuralLossGradFormula(t *testing.T) {
-	n := nnTestModel(t, 13)
+	n := testModel(t, 13)
 	rng := rand.New(rand.NewPCG(6, 6))
-	b := &Batch{
-		NPair: 20, PairX: nnNormals(rng, 40), PairY: nnNormals(rng, 40),
-		NTarget: 30, TargetY: nnNormals(rng, 60),
-		NSource: 70, SourceX: nnNormals(rng, 140),
+	b := &energy.Batch{
+		NPair: 20, PairX: normals(rng, 40), PairY: normals(rng, 40),
+		NTarget: 30, TargetY: normals(rng, 60),
+		NSource: 70, SourceX: normals(rng, 140),
 	}
 	grad := make([]float64, len(n.Params()))
 	st, err := n.LossGradStats(context.Background(), b, grad, rand.New(rand.NewPCG(8, 8)))
@@ -339,14 +341,14 @@ func TestNeuralLossGradFormula(t *testing.T) {
 	if !math.IsNaN(st.LogPartition) || !math.IsNaN(st.Total) {
 		t.Errorf("LogPartition %v and Total %v should be NaN", st.LogPartition, st.Total)
 	}
-	nnCheckParamGrad(t, n, grad, func() float64 { _, _, v := surrogate(); return v })
+	checkParamGrad(t, n, grad, func() float64 { _, _, v := surrogate(); return v })
 
 	// The samples must have moved from their N(0, I) starts towards low
 	// energy: the mean energy over the batch drops.
 	before, after := 0.0, 0.0
 	starts := rand.New(rand.NewPCG(8, 8))
 	y0 := make([]float64, len(yHat))
-	if _, err := nnMustBuffer(t, 2, 10, 0.95, 1).Starts(y0, starts); err != nil {
+	if _, err := mustBuffer(t, 2, 10, 0.95, 1).Starts(y0, starts); err != nil {
 		t.Fatal(err)
 	}
 	for k := range b.NSource {
@@ -368,12 +370,12 @@ func TestNeuralLossGradFormula(t *testing.T) {
 }
 
 func TestNeuralDeterministic(t *testing.T) {
-	run := func() ([]float64, []float64, LossTerms) {
-		n := nnTestModel(t, 21)
+	run := func() ([]float64, []float64, energy.LossTerms) {
+		n := testModel(t, 21)
 		rng := rand.New(rand.NewPCG(1, 2))
-		b := &Batch{NPair: 8, PairX: nnNormals(rng, 16), PairY: nnNormals(rng, 16), NTarget: 40, TargetY: nnNormals(rng, 80), NSource: 66, SourceX: nnNormals(rng, 132)}
+		b := &energy.Batch{NPair: 8, PairX: normals(rng, 16), PairY: normals(rng, 16), NTarget: 40, TargetY: normals(rng, 80), NSource: 66, SourceX: normals(rng, 132)}
 		grad := make([]float64, len(n.Params()))
-		var lt LossTerms
+		var lt energy.LossTerms
 		var err error
 		for range 2 {
 			if lt, err = n.LossGrad(context.Background(), b, grad, rng); err != nil {
@@ -394,11 +396,11 @@ func TestNeuralDeterministic(t *testing.T) {
 }
 
 func TestNeuralInputErrors(t *testing.T) {
-	n := nnTestModel(t, 1)
+	n := testModel(t, 1)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 1))
 	grad := make([]float64, len(n.Params()))
-	bad := []*Batch{
+	bad := []*energy.Batch{
 		nil,
 		{},
 		{NPair: 2, PairX: make([]float64, 4), PairY: make([]float64, 3)},
@@ -410,7 +412,7 @@ func TestNeuralInputErrors(t *testing.T) {
 			t.Errorf("batch %d: no error", i)
 		}
 	}
-	if _, err := n.LossGrad(ctx, &Batch{NTarget: 1, TargetY: []float64{1, 2}}, grad[1:], rng); err == nil {
+	if _, err := n.LossGrad(ctx, &energy.Batch{NTarget: 1, TargetY: []float64{1, 2}}, grad[1:], rng); err == nil {
 		t.Error("short gradient: no error")
 	}
 	if err := n.Sample(ctx, []float64{1}, 2, rng, make([]float64, 4)); err == nil {
@@ -429,15 +431,15 @@ func TestNeuralInputErrors(t *testing.T) {
 	}
 }
 
-var _ Model = (*Neural)(nil)
+var _ energy.Model = (*Model)(nil)
 
-// The batched evaluation graph (fixed chunks of nnEvalRows, the last one
+// The batched evaluation graph (fixed chunks of evalRows, the last one
 // padded, spread over the workers) against the plain forward pass.
 func TestNeuralEnergyRows(t *testing.T) {
-	n := nnTestModel(t, 17)
+	n := testModel(t, 17)
 	rng := rand.New(rand.NewPCG(7, 7))
-	const rows = 2*nnEvalRows + 37
-	xs, ys := nnNormals(rng, 2*rows), nnNormals(rng, 2*rows)
+	const rows = 2*evalRows + 37
+	xs, ys := normals(rng, 2*rows), normals(rng, 2*rows)
 	got := make([]float64, rows)
 	if err := n.energyRows(context.Background(), xs, ys, got); err != nil {
 		t.Fatal(err)
@@ -453,15 +455,15 @@ func TestNeuralEnergyRows(t *testing.T) {
 // LossGrad gradient matches finite differences of the surrogate on one
 // coordinate of every block.
 func TestNeuralDefaultArchitectureGradient(t *testing.T) {
-	lv := DefaultLangevin()
+	lv := energy.DefaultLangevin()
 	lv.Steps = 3
-	n, err := NewNeural(Spec{XDim: 2, YDim: 2, Eps: 0.5, Langevin: &lv}, rand.New(rand.NewPCG(1, 9)))
+	n, err := New(energy.Spec{XDim: 2, YDim: 2, Eps: 0.5, Langevin: &lv}, rand.New(rand.NewPCG(1, 9)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 9))
-	b := &Batch{NPair: 10, PairX: nnNormals(rng, 20), PairY: nnNormals(rng, 20),
-		NTarget: 12, TargetY: nnNormals(rng, 24), NSource: 40, SourceX: nnNormals(rng, 80)}
+	b := &energy.Batch{NPair: 10, PairX: normals(rng, 20), PairY: normals(rng, 20),
+		NTarget: 12, TargetY: normals(rng, 24), NSource: 40, SourceX: normals(rng, 80)}
 	grad := make([]float64, len(n.Params()))
 	if _, err := n.LossGrad(context.Background(), b, grad, rng); err != nil {
 		t.Fatal(err)

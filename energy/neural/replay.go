@@ -1,8 +1,10 @@
-package energy
+package neural
 
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
 // ReplayBuffer keeps recent Langevin samples so that the short chains of
@@ -24,13 +26,13 @@ type ReplayBuffer struct {
 func NewReplayBuffer(dim, capacity int, restartProb, initStd float64) (*ReplayBuffer, error) {
 	switch {
 	case dim < 1:
-		return nil, fmt.Errorf("%w: replay dimension %d", ErrLangevin, dim)
+		return nil, fmt.Errorf("%w: replay dimension %d", energy.ErrLangevin, dim)
 	case capacity < 0:
-		return nil, fmt.Errorf("%w: replay capacity %d", ErrLangevin, capacity)
+		return nil, fmt.Errorf("%w: replay capacity %d", energy.ErrLangevin, capacity)
 	case !(restartProb >= 0 && restartProb <= 1):
-		return nil, fmt.Errorf("%w: restart probability %v", ErrLangevin, restartProb)
+		return nil, fmt.Errorf("%w: restart probability %v", energy.ErrLangevin, restartProb)
 	case !(initStd > 0):
-		return nil, fmt.Errorf("%w: initial std %v", ErrLangevin, initStd)
+		return nil, fmt.Errorf("%w: initial std %v", energy.ErrLangevin, initStd)
 	}
 	return &ReplayBuffer{dim: dim, capacity: capacity, restartProb: restartProb, initStd: initStd}, nil
 }

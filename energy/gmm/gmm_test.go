@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
 func testRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
@@ -24,11 +26,11 @@ func randn(rng *rand.Rand, n int, std float64) []float64 {
 // testGMM returns a GMM for spec whose parameters are all moved away from
 // their initial values, so that every gradient entry is generic (no zero
 // heads, unequal weights, A_n far from AInit, off-diagonal factors).
-func testGMM(t testing.TB, spec Spec, seed uint64) *GMM {
+func testGMM(t testing.TB, spec energy.Spec, seed uint64) *Model {
 	t.Helper()
 	rng := testRNG(seed)
 	const nTargets = 40
-	g, err := NewGMM(spec, randn(rng, nTargets*spec.YDim, 1), nTargets, rng)
+	g, err := New(spec, randn(rng, nTargets*spec.YDim, 1), nTargets, rng)
 	if err != nil {
 		t.Fatalf("NewGMM: %v", err)
 	}
@@ -71,8 +73,8 @@ func testGMM(t testing.TB, spec Spec, seed uint64) *GMM {
 	return g
 }
 
-func testBatch(rng *rand.Rand, spec Spec, nPair, nSource, nTarget int) *Batch {
-	return &Batch{
+func testBatch(rng *rand.Rand, spec energy.Spec, nPair, nSource, nTarget int) *energy.Batch {
+	return &energy.Batch{
 		PairX: randn(rng, nPair*spec.XDim, 1), PairY: randn(rng, nPair*spec.YDim, 1), NPair: nPair,
 		SourceX: randn(rng, nSource*spec.XDim, 1), NSource: nSource,
 		TargetY: randn(rng, nTarget*spec.YDim, 1), NTarget: nTarget,
@@ -81,13 +83,13 @@ func testBatch(rng *rand.Rand, spec Spec, nPair, nSource, nTarget int) *Batch {
 
 var testSpecs = []struct {
 	name string
-	spec Spec
+	spec energy.Spec
 }{
-	{"diag-linear", Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 3, CostComponents: 2}},
-	{"diag-mlp", Spec{Kind: KindGMM, XDim: 3, YDim: 2, Eps: 0.7, Potentials: 3, CostComponents: 3, CostHidden: []int{5, 4}, WeightHidden: []int{3}}},
-	{"diag-linear-3d", Spec{Kind: KindGMM, XDim: 2, YDim: 3, Eps: 0.6, Potentials: 3, CostComponents: 2}},
-	{"full-mlp", Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 2, CostComponents: 3, CostHidden: []int{4}, FullCov: true}},
-	{"full-linear-3d", Spec{Kind: KindGMM, XDim: 2, YDim: 3, Eps: 0.8, Potentials: 2, CostComponents: 2, FullCov: true}},
+	{"diag-linear", energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 3, CostComponents: 2}},
+	{"diag-mlp", energy.Spec{Kind: energy.KindGMM, XDim: 3, YDim: 2, Eps: 0.7, Potentials: 3, CostComponents: 3, CostHidden: []int{5, 4}, WeightHidden: []int{3}}},
+	{"diag-linear-3d", energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 3, Eps: 0.6, Potentials: 3, CostComponents: 2}},
+	{"full-mlp", energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 2, CostComponents: 3, CostHidden: []int{4}, FullCov: true}},
+	{"full-linear-3d", energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 3, Eps: 0.8, Potentials: 2, CostComponents: 2, FullCov: true}},
 }
 
 // TestLogPartitionMatchesQuadrature integrates exp((f(y) − c(x,y))/ε) on a
@@ -159,14 +161,14 @@ func TestGMMLogPartitionMatchesQuadrature(t *testing.T) {
 
 // gridFor returns a box covering every component of mx to ±12 standard
 // deviations and a spacing of a sixth of the smallest one.
-func gridFor(t *testing.T, mx *Mixture) (lo, hi []float64, h float64) {
+func gridFor(t *testing.T, mx *energy.Mixture) (lo, hi []float64, h float64) {
 	t.Helper()
 	D := mx.Dim
 	lo, hi = []float64{math.Inf(1), math.Inf(1)}, []float64{math.Inf(-1), math.Inf(-1)}
 	h = math.Inf(1)
 	cov := make([]float64, D*D)
 	for k := 0; k < mx.Len(); k++ {
-		one := &Mixture{Dim: D, LogWeights: []float64{0}, Means: mx.Means[k*D : (k+1)*D], CovIndex: []int{mx.CovIndex[k]}, Var: mx.Var, Chol: mx.Chol}
+		one := &energy.Mixture{Dim: D, LogWeights: []float64{0}, Means: mx.Means[k*D : (k+1)*D], CovIndex: []int{mx.CovIndex[k]}, Var: mx.Var, Chol: mx.Chol}
 		one.Covariance(cov)
 		for d := 0; d < D; d++ {
 			sd := math.Sqrt(cov[d*D+d])
@@ -349,7 +351,7 @@ func TestGMMLossTermsMatchDefinitions(t *testing.T) {
 			for i := 0; i < b.NSource; i++ {
 				logZ += g.LogPartition(b.SourceX[i*dx:(i+1)*dx]) / float64(b.NSource)
 			}
-			want := LossTerms{Paired: paired, Target: target, LogPartition: logZ, Total: paired - target + logZ}
+			want := energy.LossTerms{Paired: paired, Target: target, LogPartition: logZ, Total: paired - target + logZ}
 			for _, c := range [][3]any{{"paired", terms.Paired, want.Paired}, {"target", terms.Target, want.Target},
 				{"log-partition", terms.LogPartition, want.LogPartition}, {"total", terms.Total, want.Total}} {
 				got, exp := c[1].(float64), c[2].(float64)
@@ -365,10 +367,10 @@ func TestGMMLossTermsMatchDefinitions(t *testing.T) {
 // repeated calls and across thread counts, on a batch big enough to be
 // split into many blocks.
 func TestGMMLossGradDeterministic(t *testing.T) {
-	spec := Spec{Kind: KindGMM, XDim: 3, YDim: 4, Eps: 0.3, Potentials: 6, CostComponents: 5, CostHidden: []int{8}}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 3, YDim: 4, Eps: 0.3, Potentials: 6, CostComponents: 5, CostHidden: []int{8}}
 	g := testGMM(t, spec, 15)
 	b := testBatch(testRNG(16), spec, 70, 150, 130)
-	run := func(procs int) (LossTerms, []float64) {
+	run := func(procs int) (energy.LossTerms, []float64) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		grad := make([]float64, len(g.Params()))
 		terms, err := g.LossGrad(context.Background(), b, grad, nil)
@@ -420,7 +422,7 @@ func TestGMMSampleBatchIndependentOfThreads(t *testing.T) {
 // form.
 func TestGMMSmallEpsilonHighDimensionStable(t *testing.T) {
 	for _, full := range []bool{false, true} {
-		spec := Spec{Kind: KindGMM, XDim: 20, YDim: 94, Eps: 0.01, Potentials: 4, CostComponents: 3, CostHidden: []int{16}, WeightHidden: []int{4}, FullCov: full}
+		spec := energy.Spec{Kind: energy.KindGMM, XDim: 20, YDim: 94, Eps: 0.01, Potentials: 4, CostComponents: 3, CostHidden: []int{16}, WeightHidden: []int{4}, FullCov: full}
 		g := testGMM(t, spec, 21)
 		p := g.Params()
 		// Push the b head to large slopes and raw A to extremes.
@@ -474,7 +476,7 @@ func TestGMMSmallEpsilonHighDimensionStable(t *testing.T) {
 // π(y|x) = Σ_k α̃_k(x) N(y | r_k + S_k x, εS_k).
 func TestGMMReducesToLightSB(t *testing.T) {
 	const D, K, eps = 2, 4, 0.4
-	spec := Spec{Kind: KindGMM, XDim: D, YDim: D, Eps: eps, Potentials: K, CostComponents: 1}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: D, YDim: D, Eps: eps, Potentials: K, CostComponents: 1}
 	g := testGMM(t, spec, 31)
 	p := g.Params()
 	var alpha, r, S []float64
@@ -589,8 +591,8 @@ func TestGMMRepresentsGaussianEntropicPlan(t *testing.T) {
 	const D, eps = 2, 0.3
 	mux, muy := []float64{0.5, -1}, []float64{2, 0.3}
 	sx2, sy2 := []float64{1.5, 0.4}, []float64{0.8, 2.5}
-	spec := Spec{Kind: KindGMM, XDim: D, YDim: D, Eps: eps, Potentials: 1, CostComponents: 1}
-	g, err := NewGMM(spec, muy, 1, testRNG(41))
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: D, YDim: D, Eps: eps, Potentials: 1, CostComponents: 1}
+	g, err := New(spec, muy, 1, testRNG(41))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,14 +635,14 @@ func TestGMMRepresentsGaussianEntropicPlan(t *testing.T) {
 
 func TestGMMNewInitialisation(t *testing.T) {
 	const nTargets = 30
-	spec := Spec{Kind: KindGMM, XDim: 3, YDim: 2, Eps: 1, Potentials: 10, CostComponents: 4, CostHidden: []int{6}}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 3, YDim: 2, Eps: 1, Potentials: 10, CostComponents: 4, CostHidden: []int{6}}
 	targets := randn(testRNG(51), nTargets*2, 1)
-	g, err := NewGMM(spec, targets, nTargets, testRNG(52))
+	g, err := New(spec, targets, nTargets, testRNG(52))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := g.Params()
-	blk := map[string]ParamBlock{}
+	blk := map[string]energy.ParamBlock{}
 	next := 0
 	for _, b := range g.Blocks() {
 		blk[b.Name] = b
@@ -648,9 +650,9 @@ func TestGMMNewInitialisation(t *testing.T) {
 			t.Errorf("block %+v does not continue the layout at %d", b, next)
 		}
 		next = b.Offset + b.Len
-		wantRole := RoleCost
+		wantRole := energy.RoleCost
 		if b.Name == "raw_w" || b.Name == "a" || b.Name == "raw_A" {
-			wantRole = RolePotential
+			wantRole = energy.RolePotential
 		}
 		if b.Role != wantRole {
 			t.Errorf("block %s has role %v", b.Name, b.Role)
@@ -699,18 +701,18 @@ func TestGMMNewInitialisation(t *testing.T) {
 		}
 	}
 	// Same seed, same model; fewer targets than components is allowed.
-	g2, _ := NewGMM(spec, targets, nTargets, testRNG(52))
+	g2, _ := New(spec, targets, nTargets, testRNG(52))
 	for i := range p {
 		if p[i] != g2.Params()[i] {
 			t.Fatalf("parameter %d differs between runs with the same seed", i)
 		}
 	}
-	if _, err := NewGMM(spec, targets[:6], 3, testRNG(54)); err != nil {
+	if _, err := New(spec, targets[:6], 3, testRNG(54)); err != nil {
 		t.Errorf("3 targets for 10 components: %v", err)
 	}
 	full := spec
 	full.FullCov, full.AInit = true, 0.5
-	gf, err := NewGMM(full, targets, nTargets, testRNG(55))
+	gf, err := New(full, targets, nTargets, testRNG(55))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -724,68 +726,54 @@ func TestGMMNewInitialisation(t *testing.T) {
 }
 
 func TestGMMErrors(t *testing.T) {
-	good := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2}
+	good := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2}
 	targets := []float64{0, 0, 1, 1}
-	for _, bad := range []Spec{
-		{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 0, CostComponents: 2},
-		{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 0},
-		{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 0, Potentials: 2, CostComponents: 2},
-		{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2, AInit: -1},
-		{Kind: KindNeural, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2},
+	for _, bad := range []energy.Spec{
+		{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 0, CostComponents: 2},
+		{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 0},
+		{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 0, Potentials: 2, CostComponents: 2},
+		{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2, AInit: -1},
+		{Kind: energy.KindNeural, XDim: 2, YDim: 2, Eps: 1, Potentials: 2, CostComponents: 2},
 	} {
-		if _, err := NewGMM(bad, targets, 2, testRNG(1)); !errors.Is(err, ErrSpec) {
-			t.Errorf("NewGMM(%+v): %v, want ErrSpec", bad, err)
+		if _, err := New(bad, targets, 2, testRNG(1)); !errors.Is(err, energy.ErrSpec) {
+			t.Errorf("NewGMM(%+v): %v, want energy.ErrSpec", bad, err)
 		}
 	}
-	if _, err := NewGMM(good, targets[:3], 2, testRNG(1)); !errors.Is(err, ErrShape) {
+	if _, err := New(good, targets[:3], 2, testRNG(1)); !errors.Is(err, energy.ErrShape) {
 		t.Errorf("ragged targets: %v", err)
 	}
-	if _, err := NewGMM(good, []float64{0, math.NaN()}, 1, testRNG(1)); !errors.Is(err, ErrNonFinite) {
+	if _, err := New(good, []float64{0, math.NaN()}, 1, testRNG(1)); !errors.Is(err, energy.ErrNonFinite) {
 		t.Errorf("NaN target: %v", err)
 	}
-	g, err := NewGMM(good, targets, 2, testRNG(1))
+	g, err := New(good, targets, 2, testRNG(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := g.Params()
-	if _, err := GMMFromParams(good, p[1:]); !errors.Is(err, ErrShape) {
+	if _, err := FromParams(good, p[1:]); !errors.Is(err, energy.ErrShape) {
 		t.Errorf("short params: %v", err)
 	}
 	bad := append([]float64(nil), p...)
 	bad[len(bad)-1] = math.Inf(1)
-	if _, err := GMMFromParams(good, bad); !errors.Is(err, ErrNonFinite) {
+	if _, err := FromParams(good, bad); !errors.Is(err, energy.ErrNonFinite) {
 		t.Errorf("infinite param: %v", err)
 	}
-	m, err := Build(good, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p[0] += 1 // the rebuilt model holds a copy
-	if m.Params()[0] == p[0] {
-		t.Error("Build aliases the parameter vector")
-	}
-	if m, err := Build(Spec{Kind: "other", XDim: 1, YDim: 1, Eps: 1}, nil); !errors.Is(err, ErrSpec) || m != nil {
-		t.Errorf("unknown kind: %v, %v", m, err)
-	}
-	if m, err := Build(good, p[1:]); err == nil || m != nil {
-		t.Errorf("Build with a short vector returned %v, %v; want a nil Model and an error", m, err)
-	}
 	grad := make([]float64, len(p))
-	for _, b := range []*Batch{
+	for _, b := range []*energy.Batch{
 		nil,
 		{PairX: []float64{1}, PairY: []float64{1, 2}, NPair: 1},
 		{SourceX: []float64{1, 2, 3}, NSource: 2},
 		{TargetY: []float64{1, 2}, NTarget: -1},
 	} {
-		if _, err := g.LossGrad(context.Background(), b, grad, nil); !errors.Is(err, ErrShape) {
-			t.Errorf("batch %+v: %v, want ErrShape", b, err)
+		if _, err := g.LossGrad(context.Background(), b, grad, nil); !errors.Is(err, energy.ErrShape) {
+			t.Errorf("batch %+v: %v, want energy.ErrShape", b, err)
 		}
 	}
-	if _, err := g.LossGrad(context.Background(), &Batch{}, grad[1:], nil); !errors.Is(err, ErrShape) {
+	if _, err := g.LossGrad(context.Background(), &energy.Batch{}, grad[1:], nil); !errors.Is(err, energy.ErrShape) {
 		t.Errorf("short gradient: %v", err)
 	}
 	grad[0] = 1
-	if terms, err := g.LossGrad(context.Background(), &Batch{}, grad, nil); err != nil || terms != (LossTerms{}) {
+	if terms, err := g.LossGrad(context.Background(), &energy.Batch{}, grad, nil); err != nil || terms != (energy.LossTerms{}) {
 		t.Errorf("empty batch: %+v, %v", terms, err)
 	}
 	for i, v := range grad {
@@ -795,10 +783,10 @@ func TestGMMErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := g.LossGrad(ctx, &Batch{}, grad, nil); !errors.Is(err, context.Canceled) {
+	if _, err := g.LossGrad(ctx, &energy.Batch{}, grad, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
 	}
-	if err := g.Sample(context.Background(), []float64{1}, 1, testRNG(1), make([]float64, 2)); !errors.Is(err, ErrShape) {
+	if err := g.Sample(context.Background(), []float64{1}, 1, testRNG(1), make([]float64, 2)); !errors.Is(err, energy.ErrShape) {
 		t.Errorf("short x: %v", err)
 	}
 	if !math.IsNaN(g.LogProb([]float64{1}, []float64{1, 2})) || g.Conditional([]float64{1, 2, 3}) != nil {
@@ -811,11 +799,10 @@ func TestGMMErrors(t *testing.T) {
 func TestGMMFromParamsRoundTrip(t *testing.T) {
 	spec := testSpecs[1].spec
 	g := testGMM(t, spec, 61)
-	m, err := Build(g.Spec(), g.Params())
+	h, err := FromParams(g.Spec(), g.Params())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := m.(*GMM)
 	rng := testRNG(62)
 	for i := 0; i < 5; i++ {
 		x, y := randn(rng, spec.XDim, 1), randn(rng, spec.YDim, 1)
@@ -832,7 +819,7 @@ func TestGMMFromParamsRoundTrip(t *testing.T) {
 // common shift of the raw bias changes nothing, and the bias gradient sums
 // to zero over the tilts.
 func TestGMMTiltGaugeIsPinned(t *testing.T) {
-	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 3, CostComponents: 4}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 0.5, Potentials: 3, CostComponents: 4}
 	g := testGMM(t, spec, 61)
 	rng := testRNG(62)
 	b := testBatch(rng, spec, 5, 7, 6)
@@ -841,7 +828,7 @@ func TestGMMTiltGaugeIsPinned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bias ParamBlock
+	var bias energy.ParamBlock
 	for _, blk := range g.Blocks() {
 		if blk.Name == "b.out.bias" {
 			bias = blk
@@ -905,7 +892,7 @@ func TestGMMRow2KernelMatchesBlockPath(t *testing.T) {
 		{9, 6, 0.01, 3}, // logits spread over thousands: most cells underflow
 	}
 	for _, tc := range cases {
-		spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: tc.eps, Potentials: tc.N, CostComponents: tc.M}
+		spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: tc.eps, Potentials: tc.N, CostComponents: tc.M}
 		g := testGMM(t, spec, 21)
 		var p potential
 		p.update(g)
@@ -953,7 +940,7 @@ func TestGMMRow2KernelMatchesBlockPath(t *testing.T) {
 // against logPotential followed by potentialGrad.
 func TestGMMPotentialRowDiagMatchesSeparate(t *testing.T) {
 	for _, dy := range []int{1, 2, 5} {
-		spec := Spec{Kind: KindGMM, XDim: 2, YDim: dy, Eps: 0.3, Potentials: 6, CostComponents: 2}
+		spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: dy, Eps: 0.3, Potentials: 6, CostComponents: 2}
 		g := testGMM(t, spec, 23)
 		var p potential
 		p.update(g)
@@ -979,10 +966,10 @@ func TestGMMPotentialRowDiagMatchesSeparate(t *testing.T) {
 // the shape that runs the Dy = 2 kernel, with the Swiss-roll preset's sizes:
 // the result must not depend on the thread count nor change between calls.
 func TestGMMLossGradDeterministicSwissRoll(t *testing.T) {
-	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
 	g := testGMM(t, spec, 25)
 	b := testBatch(testRNG(26), spec, 128, 128, 128)
-	run := func(procs int) (LossTerms, []float64) {
+	run := func(procs int) (energy.LossTerms, []float64) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		grad := make([]float64, len(g.Params()))
 		terms, err := g.LossGrad(context.Background(), b, grad, nil)
@@ -1009,7 +996,7 @@ func TestGMMLossGradDeterministicSwissRoll(t *testing.T) {
 // Dy = 2 path (a tilt of 1e200 squares to +Inf) and expects ErrNonFinite,
 // not a silently finite loss.
 func TestGMMLossGradOverflowIsNonFinite(t *testing.T) {
-	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 4, CostComponents: 6}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 4, CostComponents: 6}
 	g := testGMM(t, spec, 27)
 	b := testBatch(testRNG(28), spec, 0, 9, 0)
 	found := false
@@ -1023,7 +1010,7 @@ func TestGMMLossGradOverflowIsNonFinite(t *testing.T) {
 		t.Fatal("no block b.out.weight")
 	}
 	grad := make([]float64, len(g.Params()))
-	if _, err := g.LossGrad(context.Background(), b, grad, nil); !errors.Is(err, ErrNonFinite) {
-		t.Fatalf("LossGrad with overflowing tilts: error %v, want ErrNonFinite", err)
+	if _, err := g.LossGrad(context.Background(), b, grad, nil); !errors.Is(err, energy.ErrNonFinite) {
+		t.Fatalf("LossGrad with overflowing tilts: error %v, want energy.ErrNonFinite", err)
 	}
 }

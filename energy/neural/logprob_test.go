@@ -1,21 +1,23 @@
-package energy
+package neural
 
 import (
 	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
-// nnLaplaceModel sets the networks so that the conditional is known
+// laplaceModel sets the networks so that the conditional is known
 // exactly: the cost is zero and f(y) = −a·Σ_d |y_d − μ_d|, written with
 // LeakyReLU units as |t| = (leaky(t) + leaky(−t))/(1 − α). Then
 // π(y|x) = Π_d Laplace(y_d; μ_d, ε/a) for every x.
-func nnLaplaceModel(t *testing.T, mu []float64, a, eps float64, lv Langevin) *Neural {
+func laplaceModel(t *testing.T, mu []float64, a, eps float64, lv energy.Langevin) *Model {
 	t.Helper()
 	dy := len(mu)
-	spec := Spec{Kind: KindNeural, XDim: 1, YDim: dy, Eps: eps, CostHidden: []int{3}, PotentialHidden: []int{2 * dy}, Langevin: &lv}
-	n, err := NewNeural(spec, rand.New(rand.NewPCG(1, 1)))
+	spec := energy.Spec{Kind: energy.KindNeural, XDim: 1, YDim: dy, Eps: eps, CostHidden: []int{3}, PotentialHidden: []int{2 * dy}, Langevin: &lv}
+	n, err := New(spec, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func nnLaplaceModel(t *testing.T, mu []float64, a, eps float64, lv Langevin) *Ne
 	return n
 }
 
-func nnLaplaceLogDensity(y, mu []float64, scale float64) float64 {
+func laplaceLogDensity(y, mu []float64, scale float64) float64 {
 	s := 0.0
 	for d := range y {
 		s += -math.Log(2*scale) - math.Abs(y[d]-mu[d])/scale
@@ -49,10 +51,10 @@ func nnLaplaceLogDensity(y, mu []float64, scale float64) float64 {
 
 func TestNeuralLaplaceEnergyIsExact(t *testing.T) {
 	mu := []float64{0.4, -0.3}
-	n := nnLaplaceModel(t, mu, 1.5, 0.5, DefaultLangevin())
+	n := laplaceModel(t, mu, 1.5, 0.5, energy.DefaultLangevin())
 	rng := rand.New(rand.NewPCG(2, 2))
 	for range 20 {
-		x, y := nnNormals(rng, 1), nnNormals(rng, 2)
+		x, y := normals(rng, 1), normals(rng, 2)
 		want := 1.5 * (math.Abs(y[0]-mu[0]) + math.Abs(y[1]-mu[1])) / 0.5
 		if got := n.Energy(x, y); math.Abs(got-want) > 1e-12 {
 			t.Fatalf("E = %v, want %v", got, want)
@@ -68,9 +70,9 @@ func TestNeuralSampleLaplaceMoments(t *testing.T) {
 	mu := []float64{0.4, -0.3}
 	const a, eps = 1.0, 0.5
 	const eta = 0.005
-	lv := Langevin{Steps: 1200, StepSize: eta, Noise: math.Sqrt(eta), InitStd: 0.3, BufferSize: 0}
-	n := nnLaplaceModel(t, mu, a, eps, lv)
-	const count = 1100 // more than two blocks of nnMaxBlockRows
+	lv := energy.Langevin{Steps: 1200, StepSize: eta, Noise: math.Sqrt(eta), InitStd: 0.3, BufferSize: 0}
+	n := laplaceModel(t, mu, a, eps, lv)
+	const count = 1100 // more than two blocks of maxBlockRows
 	y := make([]float64, 2*count)
 	if err := n.Sample(context.Background(), []float64{0.7}, count, rand.New(rand.NewPCG(3, 3)), y); err != nil {
 		t.Fatal(err)
@@ -98,14 +100,14 @@ func TestNeuralSampleLaplaceMoments(t *testing.T) {
 func TestNeuralLogProbEstimate(t *testing.T) {
 	mu := []float64{0.4, -0.3}
 	const a, eps = 1.5, 0.5
-	n := nnLaplaceModel(t, mu, a, eps, DefaultLangevin())
+	n := laplaceModel(t, mu, a, eps, energy.DefaultLangevin())
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, y := range [][]float64{{0.4, -0.3}, {1, 0.2}, {-0.5, -1}} {
 		got, se, err := n.LogProbEstimate(context.Background(), []float64{0.1}, y, 20000, rng)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := nnLaplaceLogDensity(y, mu, eps/a)
+		want := laplaceLogDensity(y, mu, eps/a)
 		t.Logf("y = %v: log p ≈ %.4f ± %.4f, exact %.4f", y, got, se, want)
 		if se <= 0 || se > 0.05 || math.Abs(got-want) > 4*se+1e-3 {
 			t.Errorf("y = %v: log p ≈ %v ± %v, exact %v", y, got, se, want)

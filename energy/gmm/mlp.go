@@ -1,10 +1,11 @@
-package energy
+package gmm
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/ebieot/ebieot/energy"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -63,8 +64,8 @@ func (n mlp) layerOffsets(l int) (weight, bias int) {
 
 // blocks names the weight and bias of every layer: prefix.hidden<l>.weight,
 // …, prefix.out.weight, prefix.out.bias.
-func (n mlp) blocks(prefix string, role Role) []ParamBlock {
-	var out []ParamBlock
+func (n mlp) blocks(prefix string, role energy.Role) []energy.ParamBlock {
+	var out []energy.ParamBlock
 	for l := 0; l < n.layers(); l++ {
 		name := fmt.Sprintf("%s.hidden%d", prefix, l)
 		if l == n.layers()-1 {
@@ -73,8 +74,8 @@ func (n mlp) blocks(prefix string, role Role) []ParamBlock {
 		w, b := n.layerOffsets(l)
 		rows, cols := n.sizes[l+1], n.sizes[l]
 		out = append(out,
-			ParamBlock{Name: name + ".weight", Role: role, Offset: w, Len: rows * cols, Rows: rows, Cols: cols},
-			ParamBlock{Name: name + ".bias", Role: role, Offset: b, Len: rows})
+			energy.ParamBlock{Name: name + ".weight", Role: role, Offset: w, Len: rows * cols, Rows: rows, Cols: cols},
+			energy.ParamBlock{Name: name + ".bias", Role: role, Offset: b, Len: rows})
 	}
 	return out
 }

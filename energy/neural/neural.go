@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"context"
@@ -8,28 +8,30 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
-// nnMinRows is the smallest row block worth a goroutine of its own: below
+// minBlockRows is the smallest row block worth a goroutine of its own: below
 // it gorgonia's per-op overhead outweighs the second core.
-const nnMinRows = 32
+const minBlockRows = 32
 
-// nnMaxBlockRows caps the rows of one graph: its buffers hold rows × width
+// maxBlockRows caps the rows of one graph: its buffers hold rows × width
 // floats for every layer, so a graph for a whole large sample would be huge.
-const nnMaxBlockRows = 512
+const maxBlockRows = 512
 
-// nnMaxCachedGraphs bounds the graphs kept per worker; batch shapes rarely
+// maxCachedGraphs bounds the graphs kept per worker; batch shapes rarely
 // vary, so a full cache means shapes are churning and is simply dropped.
-const nnMaxCachedGraphs = 8
+const maxCachedGraphs = 8
 
-// Neural is the EBiEOT-NN model (method.md §5): a cost MLP c(x, y) on the
+// Model is the EBiEOT-NN model (docs/method.md §5): a cost MLP c(x, y) on the
 // concatenation [x, y] and a potential MLP f(y), both with LeakyReLU hidden
 // layers and a scalar linear output, defining the energy
 //
 //	E(y|x) = (c(x,y) − f(y))/ε,  π(y|x) ∝ exp(−E(y|x)).
 //
 // The networks run as gorgonia graphs (one fused op per layer, see
-// neural_op.go; evaluated by nnProgram, see neural_exec.go): parameter
+// op.go; evaluated by program, see exec.go): parameter
 // gradients for training and ∇_y E for the Langevin sampler. Each worker
 // goroutine owns its graphs, built for the row counts it meets and cached.
 // log Z(x) is not computed; LossGrad estimates its gradient with Langevin
@@ -42,28 +44,28 @@ const nnMaxCachedGraphs = 8
 // layers, each layer a weight matrix in×out stored row-major (so a layer
 // computes rows·W + b; the transpose of PyTorch's Linear.weight) followed by
 // its bias. A Neural is not safe for concurrent use.
-type Neural struct {
-	spec            Spec
-	lv              Langevin
-	cost, potential nnNet
+type Model struct {
+	spec            energy.Spec
+	lv              energy.Langevin
+	cost, potential net
 	params          []float64
 	buffer          *ReplayBuffer
-	workers         []nnWorker
+	workers         []workerState
 	blockGrads      [][]float64 // trainRows' gradients of blocks 1, 2, …
 }
 
-// nnWorker holds one goroutine's graphs: a graph's ops keep their outputs
+// workerState holds one goroutine's graphs: a graph's ops keep their outputs
 // in buffers of their own, so a graph must not run in two goroutines at
 // once, and its shapes are fixed when built.
-type nnWorker struct {
-	samplers map[int]*nnSamplerGraph
-	trains   map[[2]int]*nnTrainGraph
-	eval     *nnEvalGraph // nnEvalRows rows
+type workerState struct {
+	samplers map[int]*samplerGraph
+	trains   map[[2]int]*trainGraph
+	eval     *evalGraph // evalRows rows
 }
 
-// NeuralLoss is what LossGradStats reports besides the loss terms.
-type NeuralLoss struct {
-	LossTerms
+// Loss is what LossGradStats reports besides the loss terms.
+type Loss struct {
+	energy.LossTerms
 	// Contrastive is Paired − Target + mean_sources (f(ŷ) − c(x,ŷ))/ε with
 	// ŷ the Langevin samples: the surrogate whose gradient (ŷ held fixed) is
 	// the returned gradient. It is not the loss (that needs log Z) but its
@@ -82,12 +84,12 @@ type NeuralLoss struct {
 // U(−1/√k, 1/√k), the distribution of PyTorch's default Linear init
 // (Kaiming-uniform with a = √5 for the weights), so both networks start
 // near the authors' initial state.
-func NewNeural(spec Spec, rng *rand.Rand) (*Neural, error) {
-	n, err := nnNewModel(spec)
+func New(spec energy.Spec, rng *rand.Rand) (*Model, error) {
+	n, err := newLayout(spec)
 	if err != nil {
 		return nil, err
 	}
-	for _, net := range []nnNet{n.cost, n.potential} {
+	for _, net := range []net{n.cost, n.potential} {
 		for l := 0; l+1 < len(net.sizes); l++ {
 			w, b := net.layer(l)
 			bound := 1 / math.Sqrt(float64(net.sizes[l]))
@@ -101,63 +103,63 @@ func NewNeural(spec Spec, rng *rand.Rand) (*Neural, error) {
 }
 
 // NeuralFromParams rebuilds a model from its Spec and Params (copied).
-func NeuralFromParams(spec Spec, params []float64) (*Neural, error) {
-	n, err := nnNewModel(spec)
+func FromParams(spec energy.Spec, params []float64) (*Model, error) {
+	n, err := newLayout(spec)
 	if err != nil {
 		return nil, err
 	}
 	if len(params) != len(n.params) {
-		return nil, fmt.Errorf("%w: neural model needs %d parameters, have %d", ErrSpec, len(n.params), len(params))
+		return nil, fmt.Errorf("%w: neural model needs %d parameters, have %d", energy.ErrSpec, len(n.params), len(params))
 	}
 	for i, v := range params {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%w: parameter %d is %v", ErrSpec, i, v)
+			return nil, fmt.Errorf("%w: parameter %d is %v", energy.ErrSpec, i, v)
 		}
 	}
 	copy(n.params, params)
 	return n, nil
 }
 
-func nnNewModel(spec Spec) (*Neural, error) {
+func newLayout(spec energy.Spec) (*Model, error) {
 	if spec.Kind == "" {
-		spec.Kind = KindNeural
+		spec.Kind = energy.KindNeural
 	}
-	if spec.Kind != KindNeural {
-		return nil, fmt.Errorf("%w: kind %q is not %q", ErrSpec, spec.Kind, KindNeural)
+	if spec.Kind != energy.KindNeural {
+		return nil, fmt.Errorf("%w: kind %q is not %q", energy.ErrSpec, spec.Kind, energy.KindNeural)
 	}
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	spec.CostHidden = nnDefaultHidden(spec.CostHidden, []int{256})
-	spec.PotentialHidden = nnDefaultHidden(spec.PotentialHidden, []int{256, 256})
+	spec.CostHidden = defaultHidden(spec.CostHidden, []int{256})
+	spec.PotentialHidden = defaultHidden(spec.PotentialHidden, []int{256, 256})
 	// GMM-only fields do not apply; clearing them keeps saved specs clean.
 	spec.Potentials, spec.CostComponents, spec.WeightHidden, spec.FullCov, spec.AInit = 0, 0, nil, false, 0
 	if spec.LeakySlope == 0 {
 		spec.LeakySlope = 0.2
 	}
 	if !(spec.LeakySlope > 0 && spec.LeakySlope <= 1) {
-		return nil, fmt.Errorf("%w: leaky slope %v must be in (0, 1]", ErrSpec, spec.LeakySlope)
+		return nil, fmt.Errorf("%w: leaky slope %v must be in (0, 1]", energy.ErrSpec, spec.LeakySlope)
 	}
-	lv := DefaultLangevin()
+	lv := energy.DefaultLangevin()
 	if spec.Langevin != nil {
 		lv = *spec.Langevin
 	}
-	if err := lv.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	if err := lv.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", energy.ErrSpec, err)
 	}
 	spec.Langevin = nil // Spec() hands out a fresh copy of lv
 	buffer, err := NewReplayBuffer(spec.YDim, lv.BufferSize, lv.RestartProb, lv.InitStd)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+		return nil, fmt.Errorf("%w: %w", energy.ErrSpec, err)
 	}
-	n := &Neural{spec: spec, lv: lv, buffer: buffer}
-	n.cost = nnNewNet(spec.XDim+spec.YDim, spec.CostHidden, 0)
-	n.potential = nnNewNet(spec.YDim, spec.PotentialHidden, n.cost.numParams())
+	n := &Model{spec: spec, lv: lv, buffer: buffer}
+	n.cost = newNet(spec.XDim+spec.YDim, spec.CostHidden, 0)
+	n.potential = newNet(spec.YDim, spec.PotentialHidden, n.cost.numParams())
 	n.params = make([]float64, n.cost.numParams()+n.potential.numParams())
 	return n, nil
 }
 
-func nnDefaultHidden(h, def []int) []int {
+func defaultHidden(h, def []int) []int {
 	if len(h) == 0 {
 		h = def
 	}
@@ -165,7 +167,7 @@ func nnDefaultHidden(h, def []int) []int {
 }
 
 // Spec returns the architecture with every default filled in.
-func (n *Neural) Spec() Spec {
+func (n *Model) Spec() energy.Spec {
 	s := n.spec
 	s.CostHidden = append([]int(nil), s.CostHidden...)
 	s.PotentialHidden = append([]int(nil), s.PotentialHidden...)
@@ -176,30 +178,30 @@ func (n *Neural) Spec() Spec {
 
 // Params returns the live parameter vector; the graphs read it on every
 // run, so in-place updates take effect on the next call.
-func (n *Neural) Params() []float64 { return n.params }
+func (n *Model) Params() []float64 { return n.params }
 
 // Blocks lists each layer's weight (Rows×Cols = in×out) and bias, cost
 // network first.
-func (n *Neural) Blocks() []ParamBlock {
-	var blocks []ParamBlock
+func (n *Model) Blocks() []energy.ParamBlock {
+	var blocks []energy.ParamBlock
 	for _, part := range []struct {
 		name string
-		role Role
-		net  nnNet
-	}{{"cost", RoleCost, n.cost}, {"potential", RolePotential, n.potential}} {
+		role energy.Role
+		net  net
+	}{{"cost", energy.RoleCost, n.cost}, {"potential", energy.RolePotential, n.potential}} {
 		for l := 0; l+1 < len(part.net.sizes); l++ {
 			w, b := part.net.layer(l)
 			in, out := part.net.sizes[l], part.net.sizes[l+1]
 			blocks = append(blocks,
-				ParamBlock{Name: fmt.Sprintf("%s.%d.weight", part.name, l), Role: part.role, Offset: w, Len: in * out, Rows: in, Cols: out},
-				ParamBlock{Name: fmt.Sprintf("%s.%d.bias", part.name, l), Role: part.role, Offset: b, Len: out})
+				energy.ParamBlock{Name: fmt.Sprintf("%s.%d.weight", part.name, l), Role: part.role, Offset: w, Len: in * out, Rows: in, Cols: out},
+				energy.ParamBlock{Name: fmt.Sprintf("%s.%d.bias", part.name, l), Role: part.role, Offset: b, Len: out})
 		}
 	}
 	return blocks
 }
 
 // Cost returns c(x, y), or NaN when the lengths do not match the spec.
-func (n *Neural) Cost(x, y []float64) float64 {
+func (n *Model) Cost(x, y []float64) float64 {
 	if len(x) != n.spec.XDim || len(y) != n.spec.YDim {
 		return math.NaN()
 	}
@@ -208,7 +210,7 @@ func (n *Neural) Cost(x, y []float64) float64 {
 }
 
 // Potential returns f(y), or NaN when the length does not match the spec.
-func (n *Neural) Potential(y []float64) float64 {
+func (n *Model) Potential(y []float64) float64 {
 	if len(y) != n.spec.YDim {
 		return math.NaN()
 	}
@@ -217,15 +219,15 @@ func (n *Neural) Potential(y []float64) float64 {
 
 // Energy returns E(y|x) = (c(x,y) − f(y))/ε, the negative unnormalised
 // conditional log-density; NaN when the lengths do not match the spec.
-func (n *Neural) Energy(x, y []float64) float64 {
+func (n *Model) Energy(x, y []float64) float64 {
 	return (n.Cost(x, y) - n.Potential(y)) / n.spec.Eps
 }
 
 // ReplayLen is the number of samples in the replay buffer.
-func (n *Neural) ReplayLen() int { return n.buffer.Len() }
+func (n *Model) ReplayLen() int { return n.buffer.Len() }
 
 // LossGrad implements Model; see LossGradStats.
-func (n *Neural) LossGrad(ctx context.Context, b *Batch, grad []float64, rng *rand.Rand) (LossTerms, error) {
+func (n *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, rng *rand.Rand) (energy.LossTerms, error) {
 	st, err := n.LossGradStats(ctx, b, grad, rng)
 	return st.LossTerms, err
 }
@@ -238,9 +240,9 @@ func (n *Neural) LossGrad(ctx context.Context, b *Batch, grad []float64, rng *ra
 // from the replay buffer, then pushed into it. Paired and Target are exact;
 // LogPartition and Total are NaN. rng drives the chain starts and noise;
 // the result is deterministic for a given rng state and GOMAXPROCS.
-func (n *Neural) LossGradStats(ctx context.Context, b *Batch, grad []float64, rng *rand.Rand) (NeuralLoss, error) {
+func (n *Model) LossGradStats(ctx context.Context, b *energy.Batch, grad []float64, rng *rand.Rand) (Loss, error) {
 	nan := math.NaN()
-	out := NeuralLoss{LossTerms: LossTerms{Paired: nan, Target: nan, LogPartition: nan, Total: nan}, Contrastive: nan}
+	out := Loss{LossTerms: energy.LossTerms{Paired: nan, Target: nan, LogPartition: nan, Total: nan}, Contrastive: nan}
 	if err := n.checkBatch(b); err != nil {
 		return out, err
 	}
@@ -316,7 +318,7 @@ func (n *Neural) LossGradStats(ctx context.Context, b *Batch, grad []float64, rn
 	return out, nil
 }
 
-func (n *Neural) checkBatch(b *Batch) error {
+func (n *Model) checkBatch(b *energy.Batch) error {
 	if b == nil {
 		return fmt.Errorf("neural loss: nil batch")
 	}
@@ -338,7 +340,7 @@ func (n *Neural) checkBatch(b *Batch) error {
 
 // Sample draws n samples of y ~ π(·|x) by Langevin dynamics from fresh
 // N(0, InitStd²·I) starts (the replay buffer is neither read nor changed).
-func (n *Neural) Sample(ctx context.Context, x []float64, count int, rng *rand.Rand, dst []float64) error {
+func (n *Model) Sample(ctx context.Context, x []float64, count int, rng *rand.Rand, dst []float64) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
 	switch {
 	case len(x) != dx:
@@ -361,15 +363,15 @@ func (n *Neural) Sample(ctx context.Context, x []float64, count int, rng *rand.R
 	return nil
 }
 
-// nnBlocks splits rows into contiguous blocks (bounds[k] to bounds[k+1]):
-// one per thread when there are at least nnMinRows rows each, more when a
-// block would exceed nnMaxBlockRows (a graph's memory grows with its rows).
+// rowBlocks splits rows into contiguous blocks (bounds[k] to bounds[k+1]):
+// one per thread when there are at least minBlockRows rows each, more when a
+// block would exceed maxBlockRows (a graph's memory grows with its rows).
 // The split depends only on rows and the thread count, which keeps results
 // reproducible. Blocks are not made smaller to balance load: the matrix
 // products lose efficiency with fewer rows (one OpenBLAS thread multiplies
 // 128×256 by 256×256 at 42 GFLOP/s here, 64 rows at 38, 32 at 33, 16 at 23).
-func nnBlocks(rows int) []int {
-	k := max(1, min(runtime.GOMAXPROCS(0), rows/nnMinRows), (rows+nnMaxBlockRows-1)/nnMaxBlockRows)
+func rowBlocks(rows int) []int {
+	k := max(1, min(runtime.GOMAXPROCS(0), rows/minBlockRows), (rows+maxBlockRows-1)/maxBlockRows)
 	bounds := make([]int, k+1)
 	for i := range bounds {
 		bounds[i] = i * rows / k
@@ -377,16 +379,16 @@ func nnBlocks(rows int) []int {
 	return bounds
 }
 
-// nnWorkers is the number of goroutines nnForBlocks uses for blocks.
-func nnWorkers(blocks int) int { return max(1, min(runtime.GOMAXPROCS(0), blocks)) }
+// workerCount is the number of goroutines forBlocks uses for blocks.
+func workerCount(blocks int) int { return max(1, min(runtime.GOMAXPROCS(0), blocks)) }
 
-// nnForBlocks runs do(worker, block) for every block on nnWorkers(blocks)
+// forBlocks runs do(worker, block) for every block on workerCount(blocks)
 // goroutines, which take the next block as they become free, and returns
 // the error of the lowest failing block. do must not depend on which worker
 // runs a block except through per-worker scratch state (graphs): results
 // are then independent of the scheduling.
-func nnForBlocks(blocks int, do func(worker, block int) error) error {
-	workers := nnWorkers(blocks)
+func forBlocks(blocks int, do func(worker, block int) error) error {
+	workers := workerCount(blocks)
 	errs := make([]error, blocks)
 	if workers == 1 {
 		for b := range blocks {
@@ -421,38 +423,38 @@ func nnForBlocks(blocks int, do func(worker, block int) error) error {
 	return nil
 }
 
-func (n *Neural) worker(k int) *nnWorker {
+func (n *Model) worker(k int) *workerState {
 	for len(n.workers) <= k {
-		n.workers = append(n.workers, nnWorker{samplers: map[int]*nnSamplerGraph{}, trains: map[[2]int]*nnTrainGraph{}})
+		n.workers = append(n.workers, workerState{samplers: map[int]*samplerGraph{}, trains: map[[2]int]*trainGraph{}})
 	}
 	return &n.workers[k]
 }
 
-func (w *nnWorker) sampler(n *Neural, rows int) (*nnSamplerGraph, error) {
+func (w *workerState) sampler(n *Model, rows int) (*samplerGraph, error) {
 	if g, ok := w.samplers[rows]; ok {
 		return g, nil
 	}
-	g, err := nnBuildSampler(n, rows)
+	g, err := buildSampler(n, rows)
 	if err != nil {
 		return nil, fmt.Errorf("build sampler graph for %d rows: %w", rows, err)
 	}
-	if len(w.samplers) >= nnMaxCachedGraphs {
+	if len(w.samplers) >= maxCachedGraphs {
 		clear(w.samplers)
 	}
 	w.samplers[rows] = g
 	return g, nil
 }
 
-func (w *nnWorker) train(n *Neural, costRows, potRows int) (*nnTrainGraph, error) {
+func (w *workerState) train(n *Model, costRows, potRows int) (*trainGraph, error) {
 	key := [2]int{costRows, potRows}
 	if g, ok := w.trains[key]; ok {
 		return g, nil
 	}
-	g, err := nnBuildTrain(n, costRows, potRows)
+	g, err := buildTrain(n, costRows, potRows)
 	if err != nil {
 		return nil, fmt.Errorf("build training graph for %d cost and %d potential rows: %w", costRows, potRows, err)
 	}
-	if len(w.trains) >= nnMaxCachedGraphs {
+	if len(w.trains) >= maxCachedGraphs {
 		clear(w.trains)
 	}
 	w.trains[key] = g
@@ -460,15 +462,15 @@ func (w *nnWorker) train(n *Neural, costRows, potRows int) (*nnTrainGraph, error
 }
 
 // energyRows writes E(y_i|x_i) for every row into dst, in chunks of
-// nnEvalRows spread over the workers.
-func (n *Neural) energyRows(ctx context.Context, xs, ys, dst []float64) error {
+// evalRows spread over the workers.
+func (n *Model) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
-	chunks := (len(dst) + nnEvalRows - 1) / nnEvalRows
-	graphs := make([]*nnEvalGraph, nnWorkers(chunks))
+	chunks := (len(dst) + evalRows - 1) / evalRows
+	graphs := make([]*evalGraph, workerCount(chunks))
 	for w := range graphs {
 		wk := n.worker(w)
 		if wk.eval == nil {
-			g, err := nnBuildEval(n)
+			g, err := buildEval(n)
 			if err != nil {
 				return fmt.Errorf("build evaluation graph: %w", err)
 			}
@@ -477,11 +479,11 @@ func (n *Neural) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 		graphs[w] = wk.eval
 	}
 	invEps := 1 / n.spec.Eps
-	return nnForBlocks(chunks, func(w, c int) error {
+	return forBlocks(chunks, func(w, c int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		lo, hi := c*nnEvalRows, min(len(dst), (c+1)*nnEvalRows)
+		lo, hi := c*evalRows, min(len(dst), (c+1)*evalRows)
 		return graphs[w].energies(xs[lo*dx:hi*dx], ys[lo*dy:hi*dy], dst[lo:hi], invEps)
 	})
 }
@@ -490,9 +492,9 @@ func (n *Neural) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 // the worker goroutines, each block with its own generator seeded from rng
 // in block order, so the result depends on rng and the block split (rows
 // and GOMAXPROCS) but not on which worker runs which block.
-func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand) error {
+func (n *Model) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
-	bounds := nnBlocks(len(ys) / dy)
+	bounds := rowBlocks(len(ys) / dy)
 	blocks := len(bounds) - 1
 	rngs := make([]*rand.Rand, blocks)
 	for k := range rngs {
@@ -501,9 +503,9 @@ func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Ran
 	// Every worker gets a graph for every block size (at most two differ)
 	// before the goroutines start, since any worker may take any block and
 	// the worker list may grow here.
-	graphs := make([]map[int]*nnSamplerGraph, nnWorkers(blocks))
+	graphs := make([]map[int]*samplerGraph, workerCount(blocks))
 	for w := range graphs {
-		graphs[w] = map[int]*nnSamplerGraph{}
+		graphs[w] = map[int]*samplerGraph{}
 		for b := range blocks {
 			rows := bounds[b+1] - bounds[b]
 			if graphs[w][rows] != nil {
@@ -517,13 +519,13 @@ func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Ran
 		}
 	}
 	invEps := 1 / n.spec.Eps
-	return nnForBlocks(blocks, func(w, b int) error {
+	return forBlocks(blocks, func(w, b int) error {
 		lo, hi := bounds[b], bounds[b+1]
 		g := graphs[w][hi-lo]
 		if err := g.setX(xs[lo*dx : hi*dx]); err != nil {
 			return err
 		}
-		return RunLangevin(ctx, n.lv, dy, ys[lo*dy:hi*dy], func(y, grad []float64) error {
+		return energy.RunLangevin(ctx, n.lv, dy, ys[lo*dy:hi*dy], func(y, grad []float64) error {
 			return g.gradient(y, grad, invEps)
 		}, rngs[b])
 	})
@@ -531,20 +533,20 @@ func (n *Neural) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Ran
 
 // trainRows evaluates the weighted training graph over row blocks in
 // parallel and sums the block gradients into grad in block order.
-func (n *Neural) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f []float64) error {
+func (n *Model) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f []float64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	dx, dy := n.spec.XDim, n.spec.YDim
 	nc, nf := len(wc), len(wf)
-	blocks := len(nnBlocks(max(nc, nf))) - 1
+	blocks := len(rowBlocks(max(nc, nf))) - 1
 	cb, fb := make([]int, blocks+1), make([]int, blocks+1)
 	for k := range cb {
 		cb[k], fb[k] = k*nc/blocks, k*nf/blocks
 	}
-	graphs := make([]map[[2]int]*nnTrainGraph, nnWorkers(blocks))
+	graphs := make([]map[[2]int]*trainGraph, workerCount(blocks))
 	for w := range graphs {
-		graphs[w] = map[[2]int]*nnTrainGraph{}
+		graphs[w] = map[[2]int]*trainGraph{}
 		for b := range blocks {
 			key := [2]int{cb[b+1] - cb[b], fb[b+1] - fb[b]}
 			if graphs[w][key] != nil {
@@ -569,7 +571,7 @@ func (n *Neural) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f [
 		}
 		clear(n.blockGrads[b])
 	}
-	err := nnForBlocks(blocks, func(w, b int) error {
+	err := forBlocks(blocks, func(w, b int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

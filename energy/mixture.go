@@ -91,7 +91,7 @@ func (mx *Mixture) Mean(dst []float64) {
 	}
 	clear(dst[:D])
 	for k, w := range mx.weights() {
-		axpy(w, mx.Means[k*D:(k+1)*D], dst)
+		vecmath.Axpy(w, mx.Means[k*D:(k+1)*D], dst)
 	}
 }
 
@@ -178,6 +178,6 @@ func (mx *Mixture) draw(k int, rng *rand.Rand, xi, y []float64) {
 		xi[d] = rng.NormFloat64()
 	}
 	for i := range D {
-		y[i] = mean[i] + dot(C[i*D:i*D+i+1], xi[:i+1])
+		y[i] = mean[i] + vecmath.Dot(C[i*D:i*D+i+1], xi[:i+1])
 	}
 }

@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// nnProgram runs the part of a gorgonia graph that some output nodes
+// program runs the part of a gorgonia graph that some output nodes
 // depend on, in the calling goroutine.
 //
 // gorgonia's tape machine is not used for the model's graphs because every
@@ -26,24 +26,24 @@ import (
 // runs, so all values stay valid until the next run; gorgonia's own ops
 // (e.g. the gradient sums that G.Grad inserts where a node feeds two
 // others) return fresh values.
-type nnProgram struct {
+type program struct {
 	vals  []G.Value // one slot per node: leaves' bound values, then results
-	steps []nnStep
+	steps []programStep
 	slot  map[*G.Node]int
 }
 
-type nnStep struct {
+type programStep struct {
 	op   G.Op
 	args []int // slots of the op's inputs, in order
 	out  int
 	in   []G.Value // reused argument list
 }
 
-// nnCompile orders the ancestors of outs for evaluation. Leaves (inputs,
+// compile orders the ancestors of outs for evaluation. Leaves (inputs,
 // parameters, constants) must have values bound: their tensors alias the
 // buffers the callers write into, so they are read once here.
-func nnCompile(g *G.ExprGraph, outs ...*G.Node) (*nnProgram, error) {
-	p := &nnProgram{slot: map[*G.Node]int{}}
+func compile(g *G.ExprGraph, outs ...*G.Node) (*program, error) {
+	p := &program{slot: map[*G.Node]int{}}
 	// Depth-first post-order, iterative so that deep graphs cannot
 	// overflow the stack; state 1 = children pending, 2 = placed.
 	state := map[*G.Node]int{}
@@ -91,7 +91,7 @@ func nnCompile(g *G.ExprGraph, outs ...*G.Node) (*nnProgram, error) {
 }
 
 // place gives n a slot once its children have theirs.
-func (p *nnProgram) place(n *G.Node, children []*G.Node) error {
+func (p *program) place(n *G.Node, children []*G.Node) error {
 	s := len(p.vals)
 	p.slot[n] = s
 	if len(children) == 0 {
@@ -109,7 +109,7 @@ func (p *nnProgram) place(n *G.Node, children []*G.Node) error {
 	if a := op.Arity(); a >= 0 && a != len(children) {
 		return fmt.Errorf("%v: arity %d but %d inputs", op, a, len(children))
 	}
-	st := nnStep{op: op, out: s, args: make([]int, len(children)), in: make([]G.Value, len(children))}
+	st := programStep{op: op, out: s, args: make([]int, len(children)), in: make([]G.Value, len(children))}
 	for i, c := range children {
 		st.args[i] = p.slot[c]
 	}
@@ -119,7 +119,7 @@ func (p *nnProgram) place(n *G.Node, children []*G.Node) error {
 }
 
 // run evaluates every step in order.
-func (p *nnProgram) run() error {
+func (p *program) run() error {
 	for i := range p.steps {
 		st := &p.steps[i]
 		for k, a := range st.args {
@@ -136,7 +136,7 @@ func (p *nnProgram) run() error {
 
 // floats returns the current value of n (an output or any node it depends
 // on) as float64 storage.
-func (p *nnProgram) floats(n *G.Node) ([]float64, error) {
+func (p *program) floats(n *G.Node) ([]float64, error) {
 	s, ok := p.slot[n]
 	if !ok {
 		return nil, fmt.Errorf("node %v is not part of the program", n.Name())
@@ -144,5 +144,5 @@ func (p *nnProgram) floats(n *G.Node) ([]float64, error) {
 	if p.vals[s] == nil {
 		return nil, fmt.Errorf("node %v has not been evaluated", n.Name())
 	}
-	return nnFloats(p.vals[s])
+	return floatsOf(p.vals[s])
 }

@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// nnFitSamples is how many Langevin samples fit the Gaussian proposal.
-const nnFitSamples = 256
+// fitSamples is how many Langevin samples fit the Gaussian proposal.
+const fitSamples = 256
 
 // LogProbEstimate estimates log π(y|x) = −E(y|x) − log Z(x) by importance
 // sampling of Z(x) = ∫ exp(−E(y'|x)) dy' with nSamples draws from a
@@ -27,7 +27,7 @@ const nnFitSamples = 256
 // when the proposal covers the conditional, which a small stderr does not
 // prove (mass far from every proposal component goes unseen). Neural does
 // not implement Density because this is not exact.
-func (n *Neural) LogProbEstimate(ctx context.Context, x, y []float64, nSamples int, rng *rand.Rand) (logp, stderr float64, err error) {
+func (n *Model) LogProbEstimate(ctx context.Context, x, y []float64, nSamples int, rng *rand.Rand) (logp, stderr float64, err error) {
 	dx, dy := n.spec.XDim, n.spec.YDim
 	switch {
 	case len(x) != dx || len(y) != dy:
@@ -35,7 +35,7 @@ func (n *Neural) LogProbEstimate(ctx context.Context, x, y []float64, nSamples i
 	case nSamples < 2:
 		return 0, 0, fmt.Errorf("neural log-probability: %d importance samples, want at least 2", nSamples)
 	}
-	fit := min(nSamples, nnFitSamples)
+	fit := min(nSamples, fitSamples)
 	samples := make([]float64, fit*dy)
 	if err := n.Sample(ctx, x, fit, rng, samples); err != nil {
 		return 0, 0, fmt.Errorf("neural log-probability: %w", err)
@@ -105,7 +105,7 @@ func (n *Neural) LogProbEstimate(ctx context.Context, x, y []float64, nSamples i
 			ss += v * v
 		}
 		logBroad := norm - float64(dy)*math.Log(broad) - 0.5*ss/(broad*broad)
-		logW[k] = math.Log(0.5) + nnLogAddExp(logFitted, logBroad)
+		logW[k] = math.Log(0.5) + logAddExp(logFitted, logBroad)
 	}
 	xs := make([]float64, nSamples*dx)
 	for k := range nSamples {
@@ -139,7 +139,7 @@ func (n *Neural) LogProbEstimate(ctx context.Context, x, y []float64, nSamples i
 	return -n.Energy(x, y) - logZ, math.Sqrt(varW/k) / meanW, nil
 }
 
-func nnLogAddExp(a, b float64) float64 {
+func logAddExp(a, b float64) float64 {
 	if a < b {
 		a, b = b, a
 	}

@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ebieot/ebieot/energy"
 	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
@@ -36,7 +37,7 @@ const (
 	maxTasksPerKind = 16
 )
 
-func (g *GMM) potGradLen() int {
+func (g *Model) potGradLen() int {
 	N, D := g.spec.Potentials, g.spec.YDim
 	return N + N*D + N*g.covLen()
 }
@@ -53,12 +54,12 @@ func (g *GMM) potGradLen() int {
 // Errors wrap ErrShape (batch or grad lengths), ErrNonFinite (the loss
 // overflowed or the parameters hold NaN; terms and grad are still written)
 // or the context's error.
-func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Rand) (LossTerms, error) {
+func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _ *rand.Rand) (energy.LossTerms, error) {
 	if err := ctx.Err(); err != nil {
-		return LossTerms{}, err
+		return energy.LossTerms{}, err
 	}
 	if err := g.checkBatch(b, grad); err != nil {
-		return LossTerms{}, err
+		return energy.LossTerms{}, err
 	}
 	w := &g.work
 	w.mu.Lock()
@@ -191,7 +192,7 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 		wg.Wait()
 	}
 
-	var terms LossTerms
+	var terms energy.LossTerms
 	w.potGrad = grow(w.potGrad, accLen)
 	clear(w.potGrad)
 	for i := range w.tasks {
@@ -222,7 +223,7 @@ func (g *GMM) LossGrad(ctx context.Context, b *Batch, grad []float64, _ *rand.Ra
 		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
 	}
 	if math.IsNaN(terms.Total) || math.IsInf(terms.Total, 0) {
-		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
+		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", energy.ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
 	}
 	return terms, nil
 }
@@ -266,7 +267,7 @@ func logSoftmaxBackward(gv, logv, tmp []float64) {
 
 // chainPotential writes into grad the gradient with respect to raw_w, a and
 // raw_A (or the packed factors) given acc = ∂/∂(log w, a, A or L).
-func (g *GMM) chainPotential(p *potential, acc, grad []float64) {
+func (g *Model) chainPotential(p *potential, acc, grad []float64) {
 	N, D := p.N, p.D
 	gw := acc[:N]
 	// log w = raw − logsumexp(raw): ∂/∂raw_k = g_k − w_k Σ_n g_n.
@@ -295,21 +296,21 @@ func (g *GMM) chainPotential(p *potential, acc, grad []float64) {
 }
 
 // checkBatch validates the shapes of a batch and of grad.
-func (g *GMM) checkBatch(b *Batch, grad []float64) error {
+func (g *Model) checkBatch(b *energy.Batch, grad []float64) error {
 	dx, dy := g.spec.XDim, g.spec.YDim
 	switch {
 	case b == nil:
-		return fmt.Errorf("GMM loss: %w: nil batch", ErrShape)
+		return fmt.Errorf("GMM loss: %w: nil batch", energy.ErrShape)
 	case len(grad) != len(g.params):
-		return fmt.Errorf("GMM loss: %w: gradient has %d entries, the model %d parameters", ErrShape, len(grad), len(g.params))
+		return fmt.Errorf("GMM loss: %w: gradient has %d entries, the model %d parameters", energy.ErrShape, len(grad), len(g.params))
 	case b.NPair < 0 || b.NSource < 0 || b.NTarget < 0:
-		return fmt.Errorf("GMM loss: %w: negative row count (%d pairs, %d sources, %d targets)", ErrShape, b.NPair, b.NSource, b.NTarget)
+		return fmt.Errorf("GMM loss: %w: negative row count (%d pairs, %d sources, %d targets)", energy.ErrShape, b.NPair, b.NSource, b.NTarget)
 	case len(b.PairX) != b.NPair*dx || len(b.PairY) != b.NPair*dy:
-		return fmt.Errorf("GMM loss: %w: %d pairs need %d x and %d y values, have %d and %d", ErrShape, b.NPair, b.NPair*dx, b.NPair*dy, len(b.PairX), len(b.PairY))
+		return fmt.Errorf("GMM loss: %w: %d pairs need %d x and %d y values, have %d and %d", energy.ErrShape, b.NPair, b.NPair*dx, b.NPair*dy, len(b.PairX), len(b.PairY))
 	case len(b.SourceX) != b.NSource*dx:
-		return fmt.Errorf("GMM loss: %w: %d sources need %d values, have %d", ErrShape, b.NSource, b.NSource*dx, len(b.SourceX))
+		return fmt.Errorf("GMM loss: %w: %d sources need %d values, have %d", energy.ErrShape, b.NSource, b.NSource*dx, len(b.SourceX))
 	case len(b.TargetY) != b.NTarget*dy:
-		return fmt.Errorf("GMM loss: %w: %d targets need %d values, have %d", ErrShape, b.NTarget, b.NTarget*dy, len(b.TargetY))
+		return fmt.Errorf("GMM loss: %w: %d targets need %d values, have %d", energy.ErrShape, b.NTarget, b.NTarget*dy, len(b.TargetY))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
 // evalBlockRows is the fixed block of rows of the batch evaluators; the
@@ -17,7 +20,7 @@ const evalBlockRows = 64
 
 // heads runs both x-networks on rows x's and returns log v (rows × M, after
 // the log-softmax) and b (rows × M·Dy, row-major b_md at m·Dy + d).
-func (g *GMM) heads(x []float64, rows int) (logv, b []float64) {
+func (g *Model) heads(x []float64, rows int) (logv, b []float64) {
 	M := g.spec.CostComponents
 	var bTape, vTape mlpTape
 	b = g.bNet.forward(g.params, x, rows, &bTape)
@@ -28,7 +31,7 @@ func (g *GMM) heads(x []float64, rows int) (logv, b []float64) {
 	return z, b
 }
 
-func (g *GMM) newPotential() *potential {
+func (g *Model) newPotential() *potential {
 	p := &potential{}
 	p.update(g)
 	return p
@@ -62,7 +65,7 @@ func forBlocks(ctx context.Context, p *potential, rows int, fn func(block, lo, h
 }
 
 // Cost returns c(x, y), or NaN if the lengths do not match the spec.
-func (g *GMM) Cost(x, y []float64) float64 {
+func (g *Model) Cost(x, y []float64) float64 {
 	if len(x) != g.spec.XDim || len(y) != g.spec.YDim {
 		return math.NaN()
 	}
@@ -72,7 +75,7 @@ func (g *GMM) Cost(x, y []float64) float64 {
 }
 
 // Potential returns f(y), or NaN if len(y) is not YDim.
-func (g *GMM) Potential(y []float64) float64 {
+func (g *Model) Potential(y []float64) float64 {
 	if len(y) != g.spec.YDim {
 		return math.NaN()
 	}
@@ -81,7 +84,7 @@ func (g *GMM) Potential(y []float64) float64 {
 }
 
 // LogPartition returns log Z(x), or NaN if len(x) is not XDim.
-func (g *GMM) LogPartition(x []float64) float64 {
+func (g *Model) LogPartition(x []float64) float64 {
 	if len(x) != g.spec.XDim {
 		return math.NaN()
 	}
@@ -93,7 +96,7 @@ func (g *GMM) LogPartition(x []float64) float64 {
 // LogProb returns log π(y|x) = (f(y) − c(x,y))/ε − log Z(x), or NaN if the
 // lengths do not match the spec. LogProbBatch is the fast path for many
 // evaluations.
-func (g *GMM) LogProb(x, y []float64) float64 {
+func (g *Model) LogProb(x, y []float64) float64 {
 	dst := []float64{0}
 	if err := g.LogProbBatch(context.Background(), x, y, 1, dst); err != nil {
 		return math.NaN()
@@ -103,11 +106,11 @@ func (g *GMM) LogProb(x, y []float64) float64 {
 
 // LogProbBatch sets dst[i] = log π(y_i | x_i) for rows pairs (row-major x:
 // rows × XDim, y: rows × YDim).
-func (g *GMM) LogProbBatch(ctx context.Context, x, y []float64, rows int, dst []float64) error {
+func (g *Model) LogProbBatch(ctx context.Context, x, y []float64, rows int, dst []float64) error {
 	dx, dy := g.spec.XDim, g.spec.YDim
 	if rows < 0 || len(x) != rows*dx || len(y) != rows*dy || len(dst) < rows {
 		return fmt.Errorf("GMM log-density: %w: %d rows need %d x values, %d y values and %d outputs, have %d, %d and %d",
-			ErrShape, rows, rows*dx, rows*dy, rows, len(x), len(y), len(dst))
+			energy.ErrShape, rows, rows*dx, rows*dy, rows, len(x), len(y), len(dst))
 	}
 	if rows == 0 {
 		return ctx.Err()
@@ -128,7 +131,7 @@ func (g *GMM) LogProbBatch(ctx context.Context, x, y []float64, rows int, dst []
 // ConditionalMean writes E[y | x] = Σ_nm r_nm (a_n + A_n b_m(x)) into dst
 // (len YDim). It fills dst with NaNs if len(x) is not XDim or len(dst) is
 // not YDim.
-func (g *GMM) ConditionalMean(x, dst []float64) {
+func (g *Model) ConditionalMean(x, dst []float64) {
 	if len(x) != g.spec.XDim || len(dst) != g.spec.YDim {
 		for i := range dst {
 			dst[i] = math.NaN()
@@ -143,7 +146,7 @@ func (g *GMM) ConditionalMean(x, dst []float64) {
 // components k = n·M + m: log weights log r_nm(x), means a_n + A_n b_m(x)
 // and covariances ε·A_n (variances or Cholesky factors √ε·L_n). It returns
 // nil if len(x) is not XDim.
-func (g *GMM) Conditional(x []float64) *Mixture {
+func (g *Model) Conditional(x []float64) *energy.Mixture {
 	if len(x) != g.spec.XDim {
 		return nil
 	}
@@ -153,7 +156,7 @@ func (g *GMM) Conditional(x []float64) *Mixture {
 	logv, b := g.heads(x, 1)
 	sc := newRowScratch(p)
 	p.logPartition(logv, b, false, sc)
-	mx := &Mixture{
+	mx := &energy.Mixture{
 		Dim:        D,
 		LogWeights: append([]float64(nil), sc.S[:N*M]...),
 		Means:      make([]float64, N*M*D),
@@ -196,16 +199,16 @@ func (p *potential) componentMean(n, m int, b []float64, sc *rowScratch, dst []f
 	L := p.L[n*D*D : (n+1)*D*D]
 	u := sc.u[(n*M+m)*D : (n*M+m+1)*D]
 	for i := range D {
-		dst[i] = a[i] + dot(L[i*D:i*D+i+1], u[:i+1])
+		dst[i] = a[i] + vecmath.Dot(L[i*D:i*D+i+1], u[:i+1])
 	}
 }
 
 // Sample draws n exact samples of y ~ π(·|x) into dst (n rows of YDim).
-func (g *GMM) Sample(ctx context.Context, x []float64, n int, rng *rand.Rand, dst []float64) error {
+func (g *Model) Sample(ctx context.Context, x []float64, n int, rng *rand.Rand, dst []float64) error {
 	dy := g.spec.YDim
 	if len(x) != g.spec.XDim || n < 0 || len(dst) < n*dy {
 		return fmt.Errorf("GMM sample: %w: x has %d values (want %d), %d samples need %d outputs, have %d",
-			ErrShape, len(x), g.spec.XDim, n, n*dy, len(dst))
+			energy.ErrShape, len(x), g.spec.XDim, n, n*dy, len(dst))
 	}
 	mx := g.Conditional(x)
 	const chunk = 4096
@@ -223,12 +226,12 @@ func (g *GMM) Sample(ctx context.Context, x []float64, n int, rng *rand.Rand, ds
 // (row-major rows × XDim) into dst (rows × YDim). Each block of 64 rows
 // draws from its own generator seeded from rng in block order, so the
 // output depends on rng's state only, not on the thread count.
-func (g *GMM) SampleBatch(ctx context.Context, x []float64, rows int, rng *rand.Rand, dst []float64) error {
+func (g *Model) SampleBatch(ctx context.Context, x []float64, rows int, rng *rand.Rand, dst []float64) error {
 	s := g.spec
 	N, M, D := s.Potentials, s.CostComponents, s.YDim
 	if rows < 0 || len(x) != rows*s.XDim || len(dst) < rows*D {
 		return fmt.Errorf("GMM sample: %w: %d rows need %d x values and %d outputs, have %d and %d",
-			ErrShape, rows, rows*s.XDim, rows*D, len(x), len(dst))
+			energy.ErrShape, rows, rows*s.XDim, rows*D, len(x), len(dst))
 	}
 	if rows == 0 {
 		return ctx.Err()
@@ -280,7 +283,7 @@ func (g *GMM) SampleBatch(ctx context.Context, x []float64, rows int, rng *rand.
 				xi[d] = r.NormFloat64()
 			}
 			for d := range D {
-				y[d] += se * dot(L[d*D:d*D+d+1], xi[:d+1])
+				y[d] += se * vecmath.Dot(L[d*D:d*D+d+1], xi[:d+1])
 			}
 		}
 	})

@@ -1,8 +1,10 @@
-package energy
+package gmm
 
 import (
 	"math"
 	"testing"
+
+	"github.com/ebieot/ebieot/energy"
 )
 
 // TestMLPForwardAndBackward checks the forward pass against a direct
@@ -76,7 +78,7 @@ func TestMLPForwardAndBackward(t *testing.T) {
 			t.Errorf("parameter %d: backward %.10g, finite difference %.10g", i, grad[i], fd)
 		}
 	}
-	blocks := net.blocks("b", RoleCost)
+	blocks := net.blocks("b", energy.RoleCost)
 	if len(blocks) != 6 || blocks[0].Offset != offset || blocks[5].Name != "b.out.bias" ||
 		blocks[5].Offset+blocks[5].Len != offset+net.numParams() {
 		t.Errorf("blocks %+v", blocks)

@@ -1,6 +1,6 @@
 //go:build openblas
 
-package energy
+package openblas
 
 /*
 #cgo LDFLAGS: -lopenblas

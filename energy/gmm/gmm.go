@@ -1,28 +1,20 @@
-package energy
+package gmm
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
-)
 
-// Errors the GMM returns; callers branch on them with errors.Is.
-var (
-	// ErrShape is wrapped by errors about inputs whose lengths do not match
-	// the model's dimensions or the stated row counts.
-	ErrShape = errors.New("shape mismatch")
-	// ErrNonFinite is wrapped when a loss or a parameter is NaN or ±Inf.
-	ErrNonFinite = errors.New("non-finite value")
+	"github.com/ebieot/ebieot/energy"
 )
 
 // defaultAInit is the initial diagonal of the potential's A_n when
 // Spec.AInit is zero (the Swiss-roll preset).
 const defaultAInit = 0.1
 
-// GMM is the EBiEOT-GMM model of method.md §4: the potential is ε times the
+// Model is the EBiEOT-GMM model of docs/method.md §4: the potential is ε times the
 // log of a Gaussian mixture with N components and covariances ε·A_n, the
 // cost a log-sum-exp of M exponential tilts whose weights v(x) and slopes
 // b(x) come from x-networks. Every quantity is in closed form: log Z(x), the
@@ -58,10 +50,10 @@ const defaultAInit = 0.1
 // LossGrad reuses internal scratch buffers and serialises concurrent calls
 // on one model; the other methods may be called concurrently as long as no
 // one writes Params at the same time.
-type GMM struct {
-	spec   Spec
+type Model struct {
+	spec   energy.Spec
 	params []float64
-	blocks []ParamBlock
+	blocks []energy.ParamBlock
 
 	bNet, vNet mlp
 	offRawW    int // N logits
@@ -75,35 +67,35 @@ type GMM struct {
 func packedLen(d int) int { return d * (d + 1) / 2 }
 
 // covLen is the number of parameters of one A_n.
-func (g *GMM) covLen() int {
+func (g *Model) covLen() int {
 	if g.spec.FullCov {
 		return packedLen(g.spec.YDim)
 	}
 	return g.spec.YDim
 }
 
-func validateGMMSpec(spec Spec) (Spec, error) {
+func validateSpec(spec energy.Spec) (energy.Spec, error) {
 	if err := spec.Validate(); err != nil {
 		return spec, err
 	}
 	switch {
-	case spec.Kind != KindGMM:
-		return spec, fmt.Errorf("%w: kind %q is not %q", ErrSpec, spec.Kind, KindGMM)
+	case spec.Kind != energy.KindGMM:
+		return spec, fmt.Errorf("%w: kind %q is not %q", energy.ErrSpec, spec.Kind, energy.KindGMM)
 	case spec.Potentials < 1:
-		return spec, fmt.Errorf("%w: GMM needs at least one potential component (N = %d)", ErrSpec, spec.Potentials)
+		return spec, fmt.Errorf("%w: GMM needs at least one potential component (N = %d)", energy.ErrSpec, spec.Potentials)
 	case spec.CostComponents < 1:
-		return spec, fmt.Errorf("%w: GMM needs at least one cost component (M = %d)", ErrSpec, spec.CostComponents)
+		return spec, fmt.Errorf("%w: GMM needs at least one cost component (M = %d)", energy.ErrSpec, spec.CostComponents)
 	case spec.AInit < 0 || math.IsNaN(spec.AInit) || math.IsInf(spec.AInit, 0):
-		return spec, fmt.Errorf("%w: a_init %v must be positive and finite (0 = default %v)", ErrSpec, spec.AInit, defaultAInit)
+		return spec, fmt.Errorf("%w: a_init %v must be positive and finite (0 = default %v)", energy.ErrSpec, spec.AInit, defaultAInit)
 	}
 	spec.CostHidden = slices.Clone(spec.CostHidden)
 	spec.WeightHidden = slices.Clone(spec.WeightHidden)
 	return spec, nil
 }
 
-// newGMMLayout builds the model skeleton with a zero parameter vector.
-func newGMMLayout(spec Spec) (*GMM, error) {
-	spec, err := validateGMMSpec(spec)
+// newLayout builds the model skeleton with a zero parameter vector.
+func newLayout(spec energy.Spec) (*Model, error) {
+	spec, err := validateSpec(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +104,7 @@ func newGMMLayout(spec Spec) (*GMM, error) {
 	if weightHidden == nil {
 		weightHidden = spec.CostHidden
 	}
-	g := &GMM{spec: spec}
+	g := &Model{spec: spec}
 	g.bNet = newMLP(dx, spec.CostHidden, M*dy, 0, gmmLeakySlope)
 	g.bNet.centerStride = dy
 	g.vNet = newMLP(dx, weightHidden, M, g.bNet.numParams(), gmmLeakySlope)
@@ -122,19 +114,19 @@ func newGMMLayout(spec Spec) (*GMM, error) {
 	total := g.offCov + N*g.covLen()
 	const maxParams = 1 << 31
 	if total > maxParams {
-		return nil, fmt.Errorf("%w: %d parameters is more than this implementation supports", ErrSpec, total)
+		return nil, fmt.Errorf("%w: %d parameters is more than this implementation supports", energy.ErrSpec, total)
 	}
 	g.params = make([]float64, total)
 
-	g.blocks = append(g.bNet.blocks("b", RoleCost), g.vNet.blocks("logv", RoleCost)...)
+	g.blocks = append(g.bNet.blocks("b", energy.RoleCost), g.vNet.blocks("logv", energy.RoleCost)...)
 	g.blocks = append(g.blocks,
-		ParamBlock{Name: "raw_w", Role: RolePotential, Offset: g.offRawW, Len: N},
-		ParamBlock{Name: "a", Role: RolePotential, Offset: g.offA, Len: N * dy})
+		energy.ParamBlock{Name: "raw_w", Role: energy.RolePotential, Offset: g.offRawW, Len: N},
+		energy.ParamBlock{Name: "a", Role: energy.RolePotential, Offset: g.offA, Len: N * dy})
 	if spec.FullCov {
 		// A stack of packed triangles is not a linear map: no matrix shape.
-		g.blocks = append(g.blocks, ParamBlock{Name: "chol", Role: RolePotential, Offset: g.offCov, Len: N * g.covLen()})
+		g.blocks = append(g.blocks, energy.ParamBlock{Name: "chol", Role: energy.RolePotential, Offset: g.offCov, Len: N * g.covLen()})
 	} else {
-		g.blocks = append(g.blocks, ParamBlock{Name: "raw_A", Role: RolePotential, Offset: g.offCov, Len: N * dy})
+		g.blocks = append(g.blocks, energy.ParamBlock{Name: "raw_A", Role: energy.RolePotential, Offset: g.offCov, Len: N * dy})
 	}
 	return g, nil
 }
@@ -151,8 +143,8 @@ func newGMMLayout(spec Spec) (*GMM, error) {
 //   - x-networks: hidden layers He-normal for LeakyReLU(0.2), biases 0; the
 //     output layers of both heads N(0, 0.01²) with zero bias, so that the
 //     cost starts near 0 and v(x) near uniform.
-func NewGMM(spec Spec, targets []float64, nTargets int, rng *rand.Rand) (*GMM, error) {
-	g, err := newGMMLayout(spec)
+func New(spec energy.Spec, targets []float64, nTargets int, rng *rand.Rand) (*Model, error) {
+	g, err := newLayout(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +154,11 @@ func NewGMM(spec Spec, targets []float64, nTargets int, rng *rand.Rand) (*GMM, e
 	case nTargets < 1:
 		return nil, fmt.Errorf("new GMM: need at least one target sample to place the %d potential components", N)
 	case len(targets) != nTargets*dy:
-		return nil, fmt.Errorf("new GMM: %w: %d target values for %d rows of dimension %d", ErrShape, len(targets), nTargets, dy)
+		return nil, fmt.Errorf("new GMM: %w: %d target values for %d rows of dimension %d", energy.ErrShape, len(targets), nTargets, dy)
 	}
 	for i, v := range targets {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("new GMM: %w: target row %d has %v", ErrNonFinite, i/dy, v)
+			return nil, fmt.Errorf("new GMM: %w: target row %d has %v", energy.ErrNonFinite, i/dy, v)
 		}
 	}
 	aInit := spec.AInit
@@ -220,24 +212,24 @@ func NewGMM(spec Spec, targets []float64, nTargets int, rng *rand.Rand) (*GMM, e
 // GMMFromParams rebuilds a GMM from its spec and a saved parameter vector,
 // which is copied. The length must match the spec and every value must be
 // finite.
-func GMMFromParams(spec Spec, params []float64) (*GMM, error) {
-	g, err := newGMMLayout(spec)
+func FromParams(spec energy.Spec, params []float64) (*Model, error) {
+	g, err := newLayout(spec)
 	if err != nil {
 		return nil, err
 	}
 	if len(params) != len(g.params) {
-		return nil, fmt.Errorf("GMM from params: %w: %d parameters, the spec needs %d", ErrShape, len(params), len(g.params))
+		return nil, fmt.Errorf("GMM from params: %w: %d parameters, the spec needs %d", energy.ErrShape, len(params), len(g.params))
 	}
 	for i, v := range params {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("GMM from params: %w: parameter %d (%s) is %v", ErrNonFinite, i, g.blockName(i), v)
+			return nil, fmt.Errorf("GMM from params: %w: parameter %d (%s) is %v", energy.ErrNonFinite, i, g.blockName(i), v)
 		}
 	}
 	copy(g.params, params)
 	return g, nil
 }
 
-func (g *GMM) blockName(i int) string {
+func (g *Model) blockName(i int) string {
 	for _, b := range g.blocks {
 		if i >= b.Offset && i < b.Offset+b.Len {
 			return b.Name
@@ -247,7 +239,7 @@ func (g *GMM) blockName(i int) string {
 }
 
 // Spec returns the model's spec (a copy).
-func (g *GMM) Spec() Spec {
+func (g *Model) Spec() energy.Spec {
 	s := g.spec
 	s.CostHidden = slices.Clone(s.CostHidden)
 	s.WeightHidden = slices.Clone(s.WeightHidden)
@@ -255,10 +247,10 @@ func (g *GMM) Spec() Spec {
 }
 
 // Params returns the live parameter vector.
-func (g *GMM) Params() []float64 { return g.params }
+func (g *Model) Params() []float64 { return g.params }
 
 // Blocks returns the parameter blocks in order (a copy).
-func (g *GMM) Blocks() []ParamBlock { return slices.Clone(g.blocks) }
+func (g *Model) Blocks() []energy.ParamBlock { return slices.Clone(g.blocks) }
 
 // softplus is log(1 + eˣ), computed without overflow for large x and
 // without cancellation for very negative x.
@@ -286,8 +278,8 @@ func softplusInv(y float64) float64 {
 
 // Compile-time checks of the contracts.
 var (
-	_ Model   = (*GMM)(nil)
-	_ Density = (*GMM)(nil)
+	_ energy.Model   = (*Model)(nil)
+	_ energy.Density = (*Model)(nil)
 )
 
 // lossWork is the scratch LossGrad reuses across calls so that its hot path

@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"gonum.org/v1/gonum/blas"
@@ -6,26 +6,26 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// nnThin bounds the products that run as Go loops over gonum's assembly dot
+// thinSide bounds the products that run as Go loops over gonum's assembly dot
 // and axpy kernels instead of going to the BLAS: those with an inner
-// dimension of at most nnThin in nnMulAdd or an outer one in nnMulT, and
+// dimension of at most thinSide in mulAdd or an outer one in mulT, and
 // those with a single column. They are the networks' input layers (Dx or Dy
 // columns) and scalar output layers, run at every Langevin step: for 64
 // rows they took ≈ 10 µs per product through OpenBLAS and 75–90 µs through
 // gonum's Dgemm for the one-column shapes, against ≈ 7 µs for the loops.
 // The loops call gonum's pure-Go implementation directly: the openblas
 // build redirects gorgonia's and blas64's BLAS, not this one.
-const nnThin = 4
+const thinSide = 4
 
-// nnMulAdd computes C += A·B for row-major A (m×k), B (k×n), C (m×n).
-func nnMulAdd(m, n, k int, a, b, c []float64) {
+// mulAdd computes C += A·B for row-major A (m×k), B (k×n), C (m×n).
+func mulAdd(m, n, k int, a, b, c []float64) {
 	switch {
 	case m == 0 || n == 0 || k == 0:
 	case n == 1:
 		for i := range m {
 			c[i] += gonum.Implementation{}.Ddot(k, a[i*k:(i+1)*k], 1, b[:k], 1)
 		}
-	case k <= nnThin:
+	case k <= thinSide:
 		for i := range m {
 			ci := c[i*n : (i+1)*n]
 			for p, v := range a[i*k : (i+1)*k] {
@@ -37,9 +37,9 @@ func nnMulAdd(m, n, k int, a, b, c []float64) {
 	}
 }
 
-// nnMulT computes C = A·Bᵀ for row-major A (m×k), B (n×k), C (m×n): the
+// mulT computes C = A·Bᵀ for row-major A (m×k), B (n×k), C (m×n): the
 // gradient with respect to a layer's input.
-func nnMulT(m, n, k int, a, b, c []float64) {
+func mulT(m, n, k int, a, b, c []float64) {
 	switch {
 	case m == 0 || n == 0:
 	case k == 0:
@@ -51,7 +51,7 @@ func nnMulT(m, n, k int, a, b, c []float64) {
 				ci[j] = ai * v
 			}
 		}
-	case n <= nnThin:
+	case n <= thinSide:
 		for i := range m {
 			ai := a[i*k : (i+1)*k]
 			for j := range n {

@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ebieot/ebieot/energy"
 	"github.com/ebieot/ebieot/internal/cputime"
 )
 
-func benchLossGrad(b *testing.B, spec Spec, batch int) {
+func benchLossGrad(b *testing.B, spec energy.Spec, batch int) {
 	g := testGMM(b, spec, 81)
 	bt := testBatch(testRNG(82), spec, batch, batch, batch)
 	grad := make([]float64, len(g.Params()))
@@ -27,26 +28,26 @@ func benchLossGrad(b *testing.B, spec Spec, batch int) {
 // BenchmarkGMMLossGradSwissRoll is one step of the Swiss-roll preset:
 // N = 50, M = 25, Dx = Dy = 2, ε = 1, linear heads, 128 rows per stream.
 func BenchmarkGMMLossGradSwissRoll(b *testing.B) {
-	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}, 128)
+	benchLossGrad(b, energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}, 128)
 }
 
 // BenchmarkGMMLossGradSwissRollFullCov is the Swiss-roll step with
 // Cholesky factors instead of diagonal A_n (the generic per-row path).
 func BenchmarkGMMLossGradSwissRollFullCov(b *testing.B) {
-	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25, FullCov: true}, 128)
+	benchLossGrad(b, energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25, FullCov: true}, 128)
 }
 
 // BenchmarkGMMLossGradWeather is the weather shape: 188 → 94, N = M = 10,
 // ε = 0.01, batch 32, b head hidden [940], log v head hidden [10].
 func BenchmarkGMMLossGradWeather(b *testing.B) {
-	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
+	benchLossGrad(b, energy.Spec{Kind: energy.KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
 		CostHidden: []int{940}, WeightHidden: []int{10}}, 32)
 }
 
 // BenchmarkGMMLossGradWeatherFullCov is the weather shape with Cholesky
 // factors instead of diagonal A_n.
 func BenchmarkGMMLossGradWeatherFullCov(b *testing.B) {
-	benchLossGrad(b, Spec{Kind: KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
+	benchLossGrad(b, energy.Spec{Kind: energy.KindGMM, XDim: 188, YDim: 94, Eps: 0.01, Potentials: 10, CostComponents: 10,
 		CostHidden: []int{940}, WeightHidden: []int{10}, FullCov: true}, 32)
 }
 
@@ -67,7 +68,7 @@ var evalShapes = []struct{ N, M, D int }{{10, 5, 2}, {50, 25, 2}, {10, 5, 94}, {
 func BenchmarkGMMSampleBatch(b *testing.B) {
 	for _, s := range evalShapes {
 		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
-			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			spec := energy.Spec{Kind: energy.KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
 			g := testGMM(b, spec, 83)
 			const rows = 1024
 			xs := randn(testRNG(84), rows*s.D, 1)
@@ -89,7 +90,7 @@ func BenchmarkGMMSampleBatch(b *testing.B) {
 func BenchmarkGMMSampleOneX(b *testing.B) {
 	for _, s := range evalShapes {
 		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
-			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			spec := energy.Spec{Kind: energy.KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
 			g := testGMM(b, spec, 83)
 			const n = 1024
 			x := randn(testRNG(84), s.D, 1)
@@ -110,7 +111,7 @@ func BenchmarkGMMSampleOneX(b *testing.B) {
 func BenchmarkGMMLogProbBatch(b *testing.B) {
 	for _, s := range evalShapes {
 		b.Run(fmt.Sprintf("NM%d-Dy%d", s.N*s.M, s.D), func(b *testing.B) {
-			spec := Spec{Kind: KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
+			spec := energy.Spec{Kind: energy.KindGMM, XDim: s.D, YDim: s.D, Eps: 0.5, Potentials: s.N, CostComponents: s.M}
 			g := testGMM(b, spec, 83)
 			const rows = 1024
 			xs, ys := randn(testRNG(84), rows*s.D, 1), randn(testRNG(86), rows*s.D, 1)
@@ -133,7 +134,7 @@ func BenchmarkGMMLogProbBatch(b *testing.B) {
 // built with GOEXPERIMENT=simd on a CPU that has it), "row2scalar" the
 // pure-Go one.
 func BenchmarkGMMSourceKernel(b *testing.B) {
-	spec := Spec{Kind: KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
+	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
 	g := testGMM(b, spec, 81)
 	var p potential
 	p.update(g)

@@ -1,4 +1,4 @@
-package energy
+package neural
 
 import (
 	"fmt"
@@ -19,24 +19,24 @@ import (
 // run, cost more than the products themselves; the ops below do one pass
 // per layer and write into a buffer each node keeps across runs (every run
 // overwrites it completely). gorgonia builds the graphs and differentiates
-// them symbolically through the ops' SymDiff; nnProgram (neural_exec.go)
+// them symbolically through the ops' SymDiff; program (exec.go)
 // prunes them to the requested outputs and runs them.
 //
 // Matrix products go to gorgonia's BLAS (G.WhichBLAS), so the openblas build
 // tag reaches them, except the thin ones of the input and output layers
-// (neural_gemm.go).
+// (gemm.go).
 
 var (
-	nnMatrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
-	nnVectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
+	matrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
+	vectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
 )
 
-// nnBuffer is an op's output kept across runs.
-type nnBuffer struct{ t *tensor.Dense }
+// outBuffer is an op's output kept across runs.
+type outBuffer struct{ t *tensor.Dense }
 
 // get returns a rows×cols (cols 0: a vector of rows) tensor and its data,
 // reallocating only when the shape changes.
-func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
+func (b *outBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 	if b.t == nil || !b.t.Shape().Eq(tensor.Shape(shape)) {
 		size := 1
 		for _, s := range shape {
@@ -47,7 +47,7 @@ func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 	return b.t, b.t.Float64s()
 }
 
-// nnDenseOp computes act(Σ_k A_k·W_k + b) for inputs A_1..A_K, W_1..W_K, b:
+// denseOp computes act(Σ_k A_k·W_k + b) for inputs A_1..A_K, W_1..W_K, b:
 // a dense layer whose input is the column-wise concatenation of the A_k
 // (the cost network's [x, y] without materialising the concatenation, so
 // ∇_y is direct). act is the LeakyReLU of the given slope; slope 1 is the
@@ -55,38 +55,38 @@ func (b *nnBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 // added row by row: the part of the layer that stays constant along a
 // Langevin chain (x's product and the bias), computed once per chain. It
 // is not differentiated.
-type nnDenseOp struct {
-	nnPureOp
+type denseOp struct {
+	pureOp
 	parts   int
 	slope   float64
 	rowBias bool
-	out     nnBuffer
+	out     outBuffer
 }
 
-func nnDense(slope float64, inputs, weights []*G.Node, bias *G.Node, rowBias bool) (*G.Node, error) {
+func denseLayer(slope float64, inputs, weights []*G.Node, bias *G.Node, rowBias bool) (*G.Node, error) {
 	if len(inputs) != len(weights) || len(inputs) == 0 {
 		return nil, fmt.Errorf("dense layer: %d inputs and %d weights", len(inputs), len(weights))
 	}
 	args := append(append(append([]*G.Node(nil), inputs...), weights...), bias)
-	return G.ApplyOp(&nnDenseOp{parts: len(inputs), slope: slope, rowBias: rowBias}, args...)
+	return G.ApplyOp(&denseOp{parts: len(inputs), slope: slope, rowBias: rowBias}, args...)
 }
 
-func (op *nnDenseOp) Arity() int { return 2*op.parts + 1 }
+func (op *denseOp) Arity() int { return 2*op.parts + 1 }
 
-func (op *nnDenseOp) Type() hm.Type {
+func (op *denseOp) Type() hm.Type {
 	ts := make([]hm.Type, 0, 2*op.parts+2)
 	for range 2 * op.parts {
-		ts = append(ts, nnMatrixType)
+		ts = append(ts, matrixType)
 	}
-	bias := nnVectorType
+	bias := vectorType
 	if op.rowBias {
-		bias = nnMatrixType
+		bias = matrixType
 	}
-	return hm.NewFnType(append(ts, bias, nnMatrixType)...)
+	return hm.NewFnType(append(ts, bias, matrixType)...)
 }
 
-func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), op.Arity()); err != nil {
+func (op *denseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if err := checkArity(op, len(in), op.Arity()); err != nil {
 		return nil, err
 	}
 	a, ok1 := in[0].(tensor.Shape)
@@ -97,11 +97,11 @@ func (op *nnDenseOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{a[0], w[1]}, nil
 }
 
-func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), op.Arity()); err != nil {
+func (op *denseOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), op.Arity()); err != nil {
 		return nil, err
 	}
-	b, err := nnFloats(in[2*op.parts])
+	b, err := floatsOf(in[2*op.parts])
 	if err != nil {
 		return nil, fmt.Errorf("%v: bias: %w", op, err)
 	}
@@ -127,11 +127,11 @@ func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
 		}
 	}
 	for k := 0; k < op.parts; k++ {
-		a, err := nnFloats(in[k])
+		a, err := floatsOf(in[k])
 		if err != nil {
 			return nil, fmt.Errorf("%v: input %d: %w", op, k, err)
 		}
-		w, err := nnFloats(in[op.parts+k])
+		w, err := floatsOf(in[op.parts+k])
 		if err != nil {
 			return nil, fmt.Errorf("%v: weight %d: %w", op, k, err)
 		}
@@ -139,7 +139,7 @@ func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
 		if len(as) != 2 || len(ws) != 2 || as[0] != rows || as[1] != ws[0] || ws[1] != cols {
 			return nil, fmt.Errorf("%v: shapes %v·%v + (%d) do not match", op, as, ws, cols)
 		}
-		nnMulAdd(rows, cols, as[1], a, w, out)
+		mulAdd(rows, cols, as[1], a, w, out)
 	}
 	if op.slope != 1 {
 		slope := op.slope
@@ -152,7 +152,7 @@ func (op *nnDenseOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnDenseOp) DiffWRT(inputs int) []bool {
+func (op *denseOp) DiffWRT(inputs int) []bool {
 	d := make([]bool, inputs)
 	for i := range d {
 		d[i] = true
@@ -163,14 +163,14 @@ func (op *nnDenseOp) DiffWRT(inputs int) []bool {
 	return d
 }
 
-func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if err := nnArity(op, len(inputs), op.Arity()); err != nil {
+func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if err := checkArity(op, len(inputs), op.Arity()); err != nil {
 		return nil, err
 	}
 	dz := grad
 	if op.slope != 1 {
 		var err error
-		if dz, err = G.ApplyOp(&nnActGradOp{slope: op.slope}, output, grad); err != nil {
+		if dz, err = G.ApplyOp(&actGradOp{slope: op.slope}, output, grad); err != nil {
 			return nil, fmt.Errorf("%v: activation gradient: %w", op, err)
 		}
 	}
@@ -178,59 +178,59 @@ func (op *nnDenseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 	for k := 0; k < op.parts; k++ {
 		a, w := inputs[k], inputs[op.parts+k]
 		var err error
-		if grads[k], err = G.ApplyOp(&nnMatMulOp{transB: true}, dz, w); err != nil {
+		if grads[k], err = G.ApplyOp(&matMulOp{transB: true}, dz, w); err != nil {
 			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
 		}
-		if grads[op.parts+k], err = G.ApplyOp(&nnMatMulOp{transA: true}, a, dz); err != nil {
+		if grads[op.parts+k], err = G.ApplyOp(&matMulOp{transA: true}, a, dz); err != nil {
 			return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
 		}
 	}
 	if !op.rowBias {
 		var err error
-		if grads[2*op.parts], err = G.ApplyOp(&nnColSumOp{}, dz); err != nil {
+		if grads[2*op.parts], err = G.ApplyOp(&colSumOp{}, dz); err != nil {
 			return nil, fmt.Errorf("%v: bias gradient: %w", op, err)
 		}
 	}
 	return grads, nil
 }
 
-func (op *nnDenseOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnDenseOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnDenseOp) String() string {
-	return fmt.Sprintf("nnDense{%d, %v, %v}", op.parts, op.slope, op.rowBias)
+func (op *denseOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *denseOp) Hashcode() uint32      { return opHash(op) }
+func (op *denseOp) String() string {
+	return fmt.Sprintf("denseLayer{%d, %v, %v}", op.parts, op.slope, op.rowBias)
 }
 
-// nnActGradOp maps (out, g) to g ⊙ act'(out); the LeakyReLU's derivative
+// actGradOp maps (out, g) to g ⊙ act'(out); the LeakyReLU's derivative
 // can be read from its output because the slope is positive.
-type nnActGradOp struct {
-	nnPureOp
+type actGradOp struct {
+	pureOp
 	slope float64
-	out   nnBuffer
+	out   outBuffer
 }
 
-func (op *nnActGradOp) Arity() int { return 2 }
+func (op *actGradOp) Arity() int { return 2 }
 
-func (op *nnActGradOp) Type() hm.Type {
-	return hm.NewFnType(nnMatrixType, nnMatrixType, nnMatrixType)
+func (op *actGradOp) Type() hm.Type {
+	return hm.NewFnType(matrixType, matrixType, matrixType)
 }
 
-func (op *nnActGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, err := nnMatrixInput(op, in, 2)
+func (op *actGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, err := matrixInput(op, in, 2)
 	if err != nil {
 		return nil, err
 	}
 	return s.Clone(), nil
 }
 
-func (op *nnActGradOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *actGradOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
-	act, err := nnFloats(in[0])
+	act, err := floatsOf(in[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	g, err := nnFloats(in[1])
+	g, err := floatsOf(in[1])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -250,25 +250,25 @@ func (op *nnActGradOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnActGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnActGradOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnActGradOp) String() string        { return fmt.Sprintf("nnActGrad{%v}", op.slope) }
+func (op *actGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *actGradOp) Hashcode() uint32      { return opHash(op) }
+func (op *actGradOp) String() string        { return fmt.Sprintf("actGrad{%v}", op.slope) }
 
-// nnMatMulOp is op(A)·op(B) with op a transpose where flagged: the
-// backward products of nnDenseOp.
-type nnMatMulOp struct {
-	nnPureOp
+// matMulOp is op(A)·op(B) with op a transpose where flagged: the
+// backward products of denseOp.
+type matMulOp struct {
+	pureOp
 	transA, transB bool
-	out            nnBuffer
+	out            outBuffer
 }
 
-func (op *nnMatMulOp) Arity() int { return 2 }
+func (op *matMulOp) Arity() int { return 2 }
 
-func (op *nnMatMulOp) Type() hm.Type {
-	return hm.NewFnType(nnMatrixType, nnMatrixType, nnMatrixType)
+func (op *matMulOp) Type() hm.Type {
+	return hm.NewFnType(matrixType, matrixType, matrixType)
 }
 
-func (op *nnMatMulOp) dims(a, b tensor.Shape) (m, n, k int, err error) {
+func (op *matMulOp) dims(a, b tensor.Shape) (m, n, k int, err error) {
 	if len(a) != 2 || len(b) != 2 {
 		return 0, 0, 0, fmt.Errorf("%v: inputs are not matrices", op)
 	}
@@ -286,8 +286,8 @@ func (op *nnMatMulOp) dims(a, b tensor.Shape) (m, n, k int, err error) {
 	return m, n, k, nil
 }
 
-func (op *nnMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *matMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
 	a, ok1 := in[0].(tensor.Shape)
@@ -302,15 +302,15 @@ func (op *nnMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{m, n}, nil
 }
 
-func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *matMulOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
-	a, err := nnFloats(in[0])
+	a, err := floatsOf(in[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	b, err := nnFloats(in[1])
+	b, err := floatsOf(in[1])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -322,7 +322,7 @@ func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
 	t, out := op.out.get(m, n)
 	if !op.transA && op.transB {
 		// The input gradient, run at every Langevin step.
-		nnMulT(m, n, k, a, b, out)
+		mulT(m, n, k, a, b, out)
 		return t, nil
 	}
 	ta, tb := blas.NoTrans, blas.NoTrans
@@ -336,34 +336,34 @@ func (op *nnMatMulOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnMatMulOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnMatMulOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnMatMulOp) String() string {
-	return fmt.Sprintf("nnMatMul{%v, %v}", op.transA, op.transB)
+func (op *matMulOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *matMulOp) Hashcode() uint32      { return opHash(op) }
+func (op *matMulOp) String() string {
+	return fmt.Sprintf("matMul{%v, %v}", op.transA, op.transB)
 }
 
-// nnColSumOp sums a matrix over its rows: the bias gradient.
-type nnColSumOp struct {
-	nnPureOp
-	out nnBuffer
+// colSumOp sums a matrix over its rows: the bias gradient.
+type colSumOp struct {
+	pureOp
+	out outBuffer
 }
 
-func (op *nnColSumOp) Arity() int    { return 1 }
-func (op *nnColSumOp) Type() hm.Type { return hm.NewFnType(nnMatrixType, nnVectorType) }
+func (op *colSumOp) Arity() int    { return 1 }
+func (op *colSumOp) Type() hm.Type { return hm.NewFnType(matrixType, vectorType) }
 
-func (op *nnColSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, err := nnMatrixInput(op, in, 1)
+func (op *colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, err := matrixInput(op, in, 1)
 	if err != nil {
 		return nil, err
 	}
 	return tensor.Shape{s[1]}, nil
 }
 
-func (op *nnColSumOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 1); err != nil {
+func (op *colSumOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), 1); err != nil {
 		return nil, err
 	}
-	a, err := nnFloats(in[0])
+	a, err := floatsOf(in[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -381,35 +381,35 @@ func (op *nnColSumOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnColSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnColSumOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnColSumOp) String() string        { return "nnColSum" }
+func (op *colSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *colSumOp) Hashcode() uint32      { return opHash(op) }
+func (op *colSumOp) String() string        { return "colSum" }
 
-// nnWeightedSumOp is Σ_i v_i·w_i for column vectors v (n×1) and w (n×1),
+// weightedSumOp is Σ_i v_i·w_i for column vectors v (n×1) and w (n×1),
 // a scalar.
-type nnWeightedSumOp struct{ nnPureOp }
+type weightedSumOp struct{ pureOp }
 
-func (op *nnWeightedSumOp) Arity() int { return 2 }
-func (op *nnWeightedSumOp) Type() hm.Type {
-	return hm.NewFnType(nnMatrixType, nnMatrixType, tensor.Float64)
+func (op *weightedSumOp) Arity() int { return 2 }
+func (op *weightedSumOp) Type() hm.Type {
+	return hm.NewFnType(matrixType, matrixType, tensor.Float64)
 }
 
-func (op *nnWeightedSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *weightedSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
 	return tensor.ScalarShape(), nil
 }
 
-func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *weightedSumOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
-	v, err := nnFloats(in[0])
+	v, err := floatsOf(in[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	w, err := nnFloats(in[1])
+	w, err := floatsOf(in[1])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -423,48 +423,48 @@ func (op *nnWeightedSumOp) Do(in ...G.Value) (G.Value, error) {
 	return G.NewF64(sum), nil
 }
 
-func (op *nnWeightedSumOp) DiffWRT(inputs int) []bool { return []bool{true, false} }
+func (op *weightedSumOp) DiffWRT(inputs int) []bool { return []bool{true, false} }
 
-func (op *nnWeightedSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if err := nnArity(op, len(inputs), 2); err != nil {
+func (op *weightedSumOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if err := checkArity(op, len(inputs), 2); err != nil {
 		return nil, err
 	}
-	dv, err := G.ApplyOp(&nnScaleOp{}, inputs[1], grad)
+	dv, err := G.ApplyOp(&scaleOp{}, inputs[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v: gradient: %w", op, err)
 	}
 	return G.Nodes{dv, nil}, nil
 }
 
-func (op *nnWeightedSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnWeightedSumOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnWeightedSumOp) String() string        { return "nnWeightedSum" }
+func (op *weightedSumOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *weightedSumOp) Hashcode() uint32      { return opHash(op) }
+func (op *weightedSumOp) String() string        { return "weightedSum" }
 
-// nnScaleOp is w·g for a matrix w and a scalar g: the gradient of
-// nnWeightedSumOp.
-type nnScaleOp struct {
-	nnPureOp
-	out nnBuffer
+// scaleOp is w·g for a matrix w and a scalar g: the gradient of
+// weightedSumOp.
+type scaleOp struct {
+	pureOp
+	out outBuffer
 }
 
-func (op *nnScaleOp) Arity() int { return 2 }
-func (op *nnScaleOp) Type() hm.Type {
-	return hm.NewFnType(nnMatrixType, tensor.Float64, nnMatrixType)
+func (op *scaleOp) Arity() int { return 2 }
+func (op *scaleOp) Type() hm.Type {
+	return hm.NewFnType(matrixType, tensor.Float64, matrixType)
 }
 
-func (op *nnScaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
-	s, err := nnMatrixInput(op, in, 2)
+func (op *scaleOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	s, err := matrixInput(op, in, 2)
 	if err != nil {
 		return nil, err
 	}
 	return s.Clone(), nil
 }
 
-func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
-	if err := nnArity(op, len(in), 2); err != nil {
+func (op *scaleOp) Do(in ...G.Value) (G.Value, error) {
+	if err := checkArity(op, len(in), 2); err != nil {
 		return nil, err
 	}
-	w, err := nnFloats(in[0])
+	w, err := floatsOf(in[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -473,7 +473,7 @@ func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
 	case *G.F64:
 		g = float64(*v)
 	default:
-		d, err := nnFloats(v)
+		d, err := floatsOf(v)
 		if err != nil || len(d) != 1 {
 			return nil, fmt.Errorf("%v: scale of type %T is not a float64 scalar", op, v)
 		}
@@ -487,23 +487,23 @@ func (op *nnScaleOp) Do(in ...G.Value) (G.Value, error) {
 	return t, nil
 }
 
-func (op *nnScaleOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
-func (op *nnScaleOp) Hashcode() uint32      { return nnHash(op) }
-func (op *nnScaleOp) String() string        { return "nnScale" }
+func (op *scaleOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%v", op) }
+func (op *scaleOp) Hashcode() uint32      { return opHash(op) }
+func (op *scaleOp) String() string        { return "scaleNode" }
 
-// nnPureOp gives the gorgonia Op methods shared by every op here: each
+// pureOp gives the gorgonia Op methods shared by every op here: each
 // returns a fresh (buffered) value, runs in Go and overwrites no input.
-type nnPureOp struct{}
+type pureOp struct{}
 
-func (nnPureOp) ReturnsPtr() bool     { return false }
-func (nnPureOp) CallsExtern() bool    { return false }
-func (nnPureOp) OverwritesInput() int { return -1 }
+func (pureOp) ReturnsPtr() bool     { return false }
+func (pureOp) CallsExtern() bool    { return false }
+func (pureOp) OverwritesInput() int { return -1 }
 
-// nnArity checks an op's number of inputs.
-// nnMatrixInput checks an InferShape call's arity and returns the shape of
+// checkArity checks an op's number of inputs.
+// matrixInput checks an InferShape call's arity and returns the shape of
 // its first input, which must be a matrix.
-func nnMatrixInput(op fmt.Stringer, in []G.DimSizer, arity int) (tensor.Shape, error) {
-	if err := nnArity(op, len(in), arity); err != nil {
+func matrixInput(op fmt.Stringer, in []G.DimSizer, arity int) (tensor.Shape, error) {
+	if err := checkArity(op, len(in), arity); err != nil {
 		return nil, err
 	}
 	s, ok := in[0].(tensor.Shape)
@@ -513,21 +513,21 @@ func nnMatrixInput(op fmt.Stringer, in []G.DimSizer, arity int) (tensor.Shape, e
 	return s, nil
 }
 
-func nnArity(op fmt.Stringer, have, want int) error {
+func checkArity(op fmt.Stringer, have, want int) error {
 	if have != want {
 		return fmt.Errorf("%v: want %d inputs, have %d", op, want, have)
 	}
 	return nil
 }
 
-func nnHash(op interface{ WriteHash(hash.Hash) }) uint32 {
+func opHash(op interface{ WriteHash(hash.Hash) }) uint32 {
 	h := fnv.New32a()
 	op.WriteHash(h)
 	return h.Sum32()
 }
 
-// nnFloats returns the float64 storage of a graph value.
-func nnFloats(v G.Value) ([]float64, error) {
+// floatsOf returns the float64 storage of a graph value.
+func floatsOf(v G.Value) ([]float64, error) {
 	if d, ok := v.(*tensor.Dense); ok && d.Dtype() == tensor.Float64 && !d.IsScalar() {
 		// Data() would build the slice by reflection and box it on
 		// every call; this runs for every op input of every run.

@@ -1,4 +1,4 @@
-package energy
+package gmm
 
 import (
 	"math"
@@ -125,7 +125,7 @@ func (p *potential) logPartition(logv, b []float64, probs bool, sc *rowScratch) 
 			}
 			Pn := p.P[n*2*D : (n+1)*2*D]
 			for k, pk := range Pn {
-				axpy(pk*inv2e, bT[k*M:(k+1)*M], Sn)
+				vecmath.Axpy(pk*inv2e, bT[k*M:(k+1)*M], Sn)
 			}
 		}
 	} else {
@@ -138,7 +138,7 @@ func (p *potential) logPartition(logv, b []float64, probs bool, sc *rowScratch) 
 				clear(u)
 				q := 0.0
 				for i := 0; i < D; i++ {
-					axpy(bm[i], L[i*D:i*D+i+1], u[:i+1])
+					vecmath.Axpy(bm[i], L[i*D:i*D+i+1], u[:i+1])
 					q += 2 * a[i] * bm[i]
 				}
 				for _, v := range u {
@@ -224,10 +224,10 @@ func (p *potential) partitionGradFull(b []float64, scale float64, sc *rowScratch
 			u := sc.u[(n*M+m)*D : (n*M+m+1)*D]
 			dbm := db[m*D : (m+1)*D]
 			// ∂log z/∂a_n = b_m/ε, ∂/∂L_ij = b_i u_j/ε, ∂/∂b_m = (L_n u + a_n)/ε.
-			axpy(r, bm, gan)
+			vecmath.Axpy(r, bm, gan)
 			for i := 0; i < D; i++ {
-				axpy(r*bm[i], u[:i+1], gL[packedLen(i):packedLen(i)+i+1])
-				dbm[i] += r * (dot(L[i*D:i*D+i+1], u[:i+1]) + a[i])
+				vecmath.Axpy(r*bm[i], u[:i+1], gL[packedLen(i):packedLen(i)+i+1])
+				dbm[i] += r * (vecmath.Dot(L[i*D:i*D+i+1], u[:i+1]) + a[i])
 			}
 		}
 	}
@@ -367,36 +367,4 @@ func (p *potential) partitionBlockDiag(logv, b []float64, R int, scale float64, 
 		}
 	}
 	return total
-}
-
-// axpy sets y += alpha·x over len(x) elements.
-func axpy(alpha float64, x, y []float64) {
-	y = y[:len(x)]
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		y[i] += alpha * x[i]
-		y[i+1] += alpha * x[i+1]
-		y[i+2] += alpha * x[i+2]
-		y[i+3] += alpha * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		y[i] += alpha * x[i]
-	}
-}
-
-// dot returns Σ x_i y_i over len(x) elements.
-func dot(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }

@@ -1,6 +1,6 @@
 //go:build !(goexperiment.simd && amd64)
 
-package energy
+package gmm
 
 // partitionRow2 is the log-partition kernel for Dy = 2 and diagonal A_n;
 // without GOEXPERIMENT=simd on amd64 it is the scalar one.
