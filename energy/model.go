@@ -80,3 +80,10 @@ type Density interface {
 	// LogProb returns log π(y|x) for one x (len Dx) and one y (len Dy).
 	LogProb(x, y []float64) float64
 }
+
+// Threaded is implemented by models that split their work over goroutines.
+// The learner and the evaluators pass their thread count on through it, so
+// that no model reads or sets GOMAXPROCS; n = 0 means one per CPU.
+type Threaded interface {
+	SetThreads(n int)
+}

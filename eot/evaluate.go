@@ -35,6 +35,9 @@ type EvalOptions struct {
 	// (cost ½‖x−y‖² in standardised y units; default 0.001).
 	SinkhornEps float64
 	Seed        uint64
+	// Threads is the number of goroutines of the metrics and the model
+	// (0 = one per CPU). Results do not depend on it.
+	Threads int
 }
 
 // Report is the evaluation of a conditional model on held-out pairs, in the
@@ -141,7 +144,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	orig := scaler.Y.Inverse(samples)
 	held := metrics.Points{Data: y.Data, Rows: rows, Dim: dy}
 	all := metrics.Points{Data: orig.Data, Rows: rows * S, Dim: dy}
-	if _, rep.EnergyScore, err = metrics.MeanEnergyScore(ctx, all, S, held); err != nil {
+	if _, rep.EnergyScore, err = metrics.MeanEnergyScore(ctx, o.Threads, all, S, held); err != nil {
 		return nil, fmt.Errorf("evaluate: energy score: %w", err)
 	}
 
@@ -157,7 +160,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 		}
 		cov, err = metrics.CoverageFromScores(sampleScores, S, heldScores, o.Levels)
 	} else {
-		cov, err = metrics.MahalanobisCoverage(ctx, all, S, held, o.Levels)
+		cov, err = metrics.MahalanobisCoverage(ctx, o.Threads, all, S, held, o.Levels)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: coverage: %w", err)
@@ -174,15 +177,15 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	for i := 0; i < rows; i++ {
 		copy(pushed.Row(i), samples.Row(i*S))
 	}
-	if rep.MMD, _, err = metrics.MMD2WithMedian(ctx, metrics.Points{Data: pushed.Data, Rows: rows, Dim: dy}, metrics.Points{Data: ys.Data, Rows: rows, Dim: dy}); err != nil {
+	if rep.MMD, _, err = metrics.MMD2WithMedian(ctx, o.Threads, metrics.Points{Data: pushed.Data, Rows: rows, Dim: dy}, metrics.Points{Data: ys.Data, Rows: rows, Dim: dy}); err != nil {
 		return nil, fmt.Errorf("evaluate: MMD: %w", err)
 	}
-	if rep.Sinkhorn, err = sinkhorn.Divergence(ctx, pushed.Data, ys.Data, rows, rows, dy, o.SinkhornEps); err != nil {
+	if rep.Sinkhorn, err = sinkhorn.Divergence(ctx, pushed.Data, ys.Data, rows, rows, dy, o.SinkhornEps, sinkhorn.Options{Threads: o.Threads}); err != nil {
 		return nil, fmt.Errorf("evaluate: Sinkhorn divergence: %w", err)
 	}
 
 	if o.Groups != nil {
-		if rep.Groups, err = groupReport(ctx, o.Groups, orig, y, S); err != nil {
+		if rep.Groups, err = groupReport(ctx, o.Threads, o.Groups, orig, y, S); err != nil {
 			return nil, err
 		}
 	}
@@ -192,7 +195,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 // groupReport pools, for every group label, the model samples of its rows
 // and its held-out y's, and compares them by Fréchet distance. Groups with
 // fewer than two rows are skipped.
-func groupReport(ctx context.Context, labels []string, samples, y datasets.Matrix, perRow int) (*GroupReport, error) {
+func groupReport(ctx context.Context, threads int, labels []string, samples, y datasets.Matrix, perRow int) (*GroupReport, error) {
 	byLabel := map[string][]int{}
 	for i, l := range labels {
 		byLabel[l] = append(byLabel[l], i)
@@ -221,7 +224,7 @@ func groupReport(ctx context.Context, labels []string, samples, y datasets.Matri
 		sampleSets = append(sampleSets, metrics.Points{Data: s.Data, Rows: s.Rows, Dim: dy})
 		heldSets = append(heldSets, metrics.Points{Data: h.Data, Rows: h.Rows, Dim: dy})
 	}
-	g, err := metrics.PerGroupFrechet(ctx, sampleSets, heldSets)
+	g, err := metrics.PerGroupFrechet(ctx, threads, sampleSets, heldSets)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: per-group Fréchet distance: %w", err)
 	}

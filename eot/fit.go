@@ -50,6 +50,9 @@ type Options struct {
 	Seed uint64 // seeds the minibatch draws and any sampling in the model
 	// StartStep offsets step numbers when resuming a saved model.
 	StartStep int
+	// Threads is the number of goroutines the model may use per step
+	// (0 = one per CPU); it is passed on through energy.Threaded.
+	Threads int
 }
 
 // Progress is a periodic training report. Loss terms are means over the
@@ -78,7 +81,7 @@ type Result struct {
 	Steps        int // steps taken in this run
 	BestStep     int // step of the best validation (0 if none)
 	BestValidNLL float64
-	Stopped      string // "completed", "early stopping" or "interrupted"
+	Stopped      Status
 	History      []LogEntry
 	Elapsed      time.Duration
 }
@@ -151,6 +154,55 @@ func Groups(m energy.Model, lrCost, lrPotential float64) []optim.Group {
 // with an error wrapping ctx.Err(); the model then holds the current (or,
 // with KeepBest, the best) parameters, ready to be saved.
 func Fit(ctx context.Context, model energy.Model, train *datasets.Streams, valid *datasets.Streams, opts Options) (*Result, error) {
+	t, err := newTrainer(model, train, valid, opts)
+	if err != nil {
+		return nil, err
+	}
+	runErr := t.run(ctx, t.o.Steps)
+	res := t.finish()
+	if runErr != nil {
+		return res, runErr
+	}
+	if res.Stopped == Interrupted {
+		return res, fmt.Errorf("fit: interrupted after %d steps: %w", res.Steps, ctx.Err())
+	}
+	return res, nil
+}
+
+// trainer is one training run as a state type whose methods are its steps
+// (draw, gradient, update, validate, record), so that a run can be advanced
+// in stages: Fit runs it to the end, model selection runs many side by side
+// and stops the poor ones early.
+type trainer struct {
+	o         Options
+	model     energy.Model
+	pairs     *datasets.Streams
+	sources   datasets.Matrix
+	targets   datasets.Matrix
+	params    []float64
+	opt       optim.Optimizer
+	sched     lrScheduler
+	baseLR    []float64 // of every optimizer group, for the schedule
+	validator *validator
+	rng       *rand.Rand
+	batch     *energy.Batch
+	grad      []float64
+	best      []float64 // parameters at the best validation (KeepBest)
+
+	res       *Result
+	done      int // steps taken
+	stopped   bool
+	start     time.Time
+	window    energy.LossTerms // loss terms summed since the last record
+	windowN   int
+	lastValid float64
+	sinceBest int
+
+	lastReport     time.Time
+	lastReportStep int
+}
+
+func newTrainer(model energy.Model, train *datasets.Streams, valid *datasets.Streams, opts Options) (*trainer, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
@@ -162,11 +214,13 @@ func Fit(ctx context.Context, model energy.Model, train *datasets.Streams, valid
 	if train.XDim() != spec.XDim || train.YDim() != spec.YDim {
 		return nil, fmt.Errorf("fit: data is %d → %d dimensional, model %d → %d", train.XDim(), train.YDim(), spec.XDim, spec.YDim)
 	}
-	sources, targets := train.AllSources(), train.AllTargets()
-	if sources.Rows == 0 || targets.Rows == 0 {
-		return nil, fmt.Errorf("fit: %w: need at least one source x and one target y (have %d and %d)", ErrNoData, sources.Rows, targets.Rows)
+	t := &trainer{o: o, model: model, pairs: train, sources: train.AllSources(), targets: train.AllTargets(), params: model.Params()}
+	if t.sources.Rows == 0 || t.targets.Rows == 0 {
+		return nil, fmt.Errorf("fit: %w: need at least one source x and one target y (have %d and %d)", ErrNoData, t.sources.Rows, t.targets.Rows)
 	}
-	params := model.Params()
+	if th, ok := model.(energy.Threaded); ok {
+		th.SetThreads(o.Threads)
+	}
 	groups := Groups(model, o.LRCost, o.LRPotential)
 	newOpt := o.NewOptimizer
 	if newOpt == nil {
@@ -174,163 +228,201 @@ func Fit(ctx context.Context, model energy.Model, train *datasets.Streams, valid
 			return nil, fmt.Errorf("fit: %w", err)
 		}
 	}
-	opt, err := newOpt(groups, len(params))
-	if err != nil {
+	if t.opt, err = newOpt(groups, len(t.params)); err != nil {
 		return nil, fmt.Errorf("fit: optimizer: %w", err)
 	}
-
-	var baseLR []float64 // of every optimizer group, for the schedule
-	sched, _ := opt.(lrScheduler)
+	t.sched, _ = t.opt.(lrScheduler)
 	if o.Schedule != ScheduleConstant {
-		if sched == nil {
+		if t.sched == nil {
 			return nil, fmt.Errorf("fit: the optimizer cannot change its learning rate, so schedule %q is not available", o.Schedule)
 		}
-		for i := 0; !math.IsNaN(sched.LR(i)); i++ {
-			baseLR = append(baseLR, sched.LR(i))
+		for i := 0; !math.IsNaN(t.sched.LR(i)); i++ {
+			t.baseLR = append(t.baseLR, t.sched.LR(i))
 		}
 	}
-	validator := newValidator(model, valid)
-	rng := rand.New(rand.NewPCG(o.Seed, 0x6562_6965_6f74)) // "ebieot"
+	t.validator = newValidator(model, valid)
+	t.rng = rand.New(rand.NewPCG(o.Seed, 0x6562_6965_6f74)) // "ebieot"
 	dx, dy, bs := spec.XDim, spec.YDim, o.BatchSize
-	batch := &energy.Batch{
+	t.batch = &energy.Batch{
 		PairX: make([]float64, 0, bs*dx), PairY: make([]float64, 0, bs*dy),
 		TargetY: make([]float64, bs*dy), NTarget: bs,
 		SourceX: make([]float64, bs*dx), NSource: bs,
 	}
 	if train.PairX.Rows > 0 {
-		batch.PairX, batch.PairY, batch.NPair = batch.PairX[:bs*dx], batch.PairY[:bs*dy], bs
+		t.batch.PairX, t.batch.PairY, t.batch.NPair = t.batch.PairX[:bs*dx], t.batch.PairY[:bs*dy], bs
 	}
-	grad := make([]float64, len(params))
-	var best []float64
-	if o.KeepBest && validator != nil {
-		best = make([]float64, len(params))
+	t.grad = make([]float64, len(t.params))
+	if o.KeepBest && t.validator != nil {
+		t.best = make([]float64, len(t.params))
 	}
+	t.res = &Result{Stopped: Completed, BestValidNLL: math.NaN()}
+	t.start = time.Now()
+	t.lastReport = t.start
+	t.lastValid = math.NaN()
+	return t, nil
+}
 
-	res := &Result{Stopped: "completed", BestValidNLL: math.NaN()}
-	start := time.Now()
-	lastReport, lastReportStep := start, 0
-	var window energy.LossTerms
-	windowN := 0
-	lastValid := math.NaN()
-	sinceBest := 0
-	report := func(step int) {
-		if o.Progress == nil {
-			return
-		}
-		now := time.Now()
-		p := Progress{Step: o.StartStep + step, LastStep: o.StartStep + o.Steps, ValidNLL: lastValid, BestValidNLL: res.BestValidNLL, Elapsed: now.Sub(start)}
-		if windowN > 0 {
-			n := float64(windowN)
-			p.Terms = energy.LossTerms{Paired: window.Paired / n, Target: window.Target / n, LogPartition: window.LogPartition / n, Total: window.Total / n}
-		}
-		if dt := now.Sub(lastReport).Seconds(); dt > 0 {
-			p.StepsPerSecond = float64(step-lastReportStep) / dt
-		}
-		lastReport, lastReportStep = now, step
-		o.Progress(p)
-	}
-	logRow := func(step int, validNLL float64) {
-		e := LogEntry{Step: o.StartStep + step, ValidNLL: validNLL, Paired: math.NaN(), Target: math.NaN(), LogPartition: math.NaN(), Total: math.NaN()}
-		if windowN > 0 {
-			n := float64(windowN)
-			e.Paired, e.Target, e.LogPartition, e.Total = window.Paired/n, window.Target/n, window.LogPartition/n, window.Total/n
-		}
-		res.History = append(res.History, e)
-	}
-
-	for step := 1; step <= o.Steps; step++ {
+// run takes steps until step until (at most Options.Steps), early stopping
+// or cancellation. It returns an error only for a failure; an interruption
+// is recorded in the result's status.
+func (t *trainer) run(ctx context.Context, until int) error {
+	until = min(until, t.o.Steps)
+	for !t.stopped && t.done < until {
 		if err := ctx.Err(); err != nil {
-			res.Stopped = "interrupted"
+			t.res.Stopped, t.stopped = Interrupted, true
 			break
 		}
-		drawRows(rng, sources, batch.SourceX)
-		drawRows(rng, targets, batch.TargetY)
-		if batch.NPair > 0 {
-			drawPairs(rng, train.PairX, train.PairY, batch.PairX, batch.PairY)
-		}
-		terms, err := model.LossGrad(ctx, batch, grad, rng)
+		step := t.done + 1
+		terms, err := t.step(ctx, step)
 		if err != nil {
 			if ctx.Err() != nil {
-				res.Stopped = "interrupted"
+				t.res.Stopped, t.stopped = Interrupted, true
 				break
 			}
-			return res, fmt.Errorf("fit: step %d: %w", o.StartStep+step, err)
+			return err
 		}
-		if !finiteSlice(grad) {
-			return res, fmt.Errorf("fit: step %d: gradient is not finite (loss terms %+v); try a smaller learning rate or --clip", o.StartStep+step, terms)
+		t.done = step
+		t.res.Steps = step
+		t.accumulate(terms)
+		if err := t.afterStep(ctx, step); err != nil {
+			return err
 		}
-		if o.ClipNorm > 0 {
-			clipNorm(grad, o.ClipNorm)
-		}
-		if o.Schedule == ScheduleCosine {
-			f := 0.5 * (1 + math.Cos(math.Pi*float64(step-1)/float64(o.Steps)))
-			for gi, lr := range baseLR {
-				if err := sched.SetLR(gi, lr*f); err != nil {
-					return res, fmt.Errorf("fit: %w", err)
-				}
-			}
-		}
-		if err := opt.Step(params, grad); err != nil {
-			return res, fmt.Errorf("fit: step %d: optimizer: %w", o.StartStep+step, err)
-		}
-		res.Steps = step
-		window.Paired += terms.Paired
-		window.Target += terms.Target
-		window.LogPartition += terms.LogPartition
-		window.Total += terms.Total
-		windowN++
+	}
+	return nil
+}
 
-		last := step == o.Steps
-		validNow := validator != nil && (last || (o.ValidEvery > 0 && step%o.ValidEvery == 0))
+// step draws one minibatch of each stream, evaluates the loss and its
+// gradient and updates the parameters.
+func (t *trainer) step(ctx context.Context, step int) (energy.LossTerms, error) {
+	b, o := t.batch, t.o
+	drawRows(t.rng, t.sources, b.SourceX)
+	drawRows(t.rng, t.targets, b.TargetY)
+	if b.NPair > 0 {
+		drawPairs(t.rng, t.pairs.PairX, t.pairs.PairY, b.PairX, b.PairY)
+	}
+	terms, err := t.model.LossGrad(ctx, b, t.grad, t.rng)
+	if err != nil {
+		return terms, fmt.Errorf("fit: step %d: %w", o.StartStep+step, err)
+	}
+	if !finiteSlice(t.grad) {
+		return terms, fmt.Errorf("fit: step %d: gradient is not finite (loss terms %+v); try a smaller learning rate or --clip", o.StartStep+step, terms)
+	}
+	if o.ClipNorm > 0 {
+		clipNorm(t.grad, o.ClipNorm)
+	}
+	if o.Schedule == ScheduleCosine {
+		f := 0.5 * (1 + math.Cos(math.Pi*float64(step-1)/float64(o.Steps)))
+		for gi, lr := range t.baseLR {
+			if err := t.sched.SetLR(gi, lr*f); err != nil {
+				return terms, fmt.Errorf("fit: %w", err)
+			}
+		}
+	}
+	if err := t.opt.Step(t.params, t.grad); err != nil {
+		return terms, fmt.Errorf("fit: step %d: optimizer: %w", o.StartStep+step, err)
+	}
+	return terms, nil
+}
+
+func (t *trainer) accumulate(terms energy.LossTerms) {
+	t.window.Paired += terms.Paired
+	t.window.Target += terms.Target
+	t.window.LogPartition += terms.LogPartition
+	t.window.Total += terms.Total
+	t.windowN++
+}
+
+// afterStep validates when due, records the history and reports progress,
+// and applies the patience rule.
+func (t *trainer) afterStep(ctx context.Context, step int) error {
+	o := t.o
+	last := step == o.Steps
+	validNow := t.validator != nil && (last || (o.ValidEvery > 0 && step%o.ValidEvery == 0))
+	if validNow {
+		if err := t.validate(ctx, step); err != nil {
+			if ctx.Err() != nil {
+				t.res.Stopped, t.stopped = Interrupted, true
+				return nil
+			}
+			return err
+		}
+	}
+	if step%o.LogEvery == 0 || last || validNow {
+		v := math.NaN()
 		if validNow {
-			v, err := validator.nll(ctx, rng)
-			if err != nil {
-				if ctx.Err() != nil {
-					res.Stopped = "interrupted"
-					break
-				}
-				return res, fmt.Errorf("fit: step %d: validation: %w", o.StartStep+step, err)
-			}
-			lastValid = v
-			if math.IsNaN(res.BestValidNLL) || v < res.BestValidNLL {
-				res.BestValidNLL, res.BestStep, sinceBest = v, o.StartStep+step, 0
-				if best != nil {
-					copy(best, params)
-				}
-			} else {
-				sinceBest++
-			}
+			v = t.lastValid
 		}
-		if step%o.LogEvery == 0 || last || validNow {
-			v := math.NaN()
-			if validNow {
-				v = lastValid
-			}
-			if step%o.LogEvery == 0 || last {
-				logRow(step, v)
-				report(step)
-				window, windowN = energy.LossTerms{}, 0
-			} else {
-				logRow(step, v)
-			}
-		}
-		if validNow && o.Patience > 0 && sinceBest >= o.Patience {
-			res.Stopped = "early stopping"
-			break
+		t.logRow(step, v)
+		if step%o.LogEvery == 0 || last {
+			t.report(step)
+			t.window, t.windowN = energy.LossTerms{}, 0
 		}
 	}
-	if windowN > 0 && res.Stopped != "completed" {
-		logRow(res.Steps, math.NaN())
-		report(res.Steps)
+	if validNow && o.Patience > 0 && t.sinceBest >= o.Patience {
+		t.res.Stopped, t.stopped = EarlyStopped, true
 	}
-	if best != nil && res.BestStep > 0 {
-		copy(params, best)
+	return nil
+}
+
+// validate scores the validation pairs and keeps the best parameters.
+func (t *trainer) validate(ctx context.Context, step int) error {
+	v, err := t.validator.nll(ctx, t.rng)
+	if err != nil {
+		return fmt.Errorf("fit: step %d: validation: %w", t.o.StartStep+step, err)
 	}
-	res.Elapsed = time.Since(start)
-	if res.Stopped == "interrupted" {
-		return res, fmt.Errorf("fit: interrupted after %d steps: %w", res.Steps, ctx.Err())
+	t.lastValid = v
+	if math.IsNaN(t.res.BestValidNLL) || v < t.res.BestValidNLL {
+		t.res.BestValidNLL, t.res.BestStep, t.sinceBest = v, t.o.StartStep+step, 0
+		if t.best != nil {
+			copy(t.best, t.params)
+		}
+	} else {
+		t.sinceBest++
 	}
-	return res, nil
+	return nil
+}
+
+// logRow appends a history row with the mean loss terms since the last
+// record.
+func (t *trainer) logRow(step int, validNLL float64) {
+	e := LogEntry{Step: t.o.StartStep + step, ValidNLL: validNLL, Paired: math.NaN(), Target: math.NaN(), LogPartition: math.NaN(), Total: math.NaN()}
+	if t.windowN > 0 {
+		n := float64(t.windowN)
+		e.Paired, e.Target, e.LogPartition, e.Total = t.window.Paired/n, t.window.Target/n, t.window.LogPartition/n, t.window.Total/n
+	}
+	t.res.History = append(t.res.History, e)
+}
+
+func (t *trainer) report(step int) {
+	if t.o.Progress == nil {
+		return
+	}
+	now := time.Now()
+	p := Progress{Step: t.o.StartStep + step, LastStep: t.o.StartStep + t.o.Steps, ValidNLL: t.lastValid, BestValidNLL: t.res.BestValidNLL, Elapsed: now.Sub(t.start)}
+	if t.windowN > 0 {
+		n := float64(t.windowN)
+		p.Terms = energy.LossTerms{Paired: t.window.Paired / n, Target: t.window.Target / n, LogPartition: t.window.LogPartition / n, Total: t.window.Total / n}
+	}
+	if dt := now.Sub(t.lastReport).Seconds(); dt > 0 {
+		p.StepsPerSecond = float64(step-t.lastReportStep) / dt
+	}
+	t.lastReport, t.lastReportStep = now, step
+	t.o.Progress(p)
+}
+
+// finish records the last partial window of an early end, restores the
+// best parameters (KeepBest) and returns the result.
+func (t *trainer) finish() *Result {
+	if t.windowN > 0 && t.res.Stopped != Completed {
+		t.logRow(t.res.Steps, math.NaN())
+		t.report(t.res.Steps)
+		t.window, t.windowN = energy.LossTerms{}, 0
+	}
+	if t.best != nil && t.res.BestStep > 0 {
+		copy(t.params, t.best)
+	}
+	t.res.Elapsed = time.Since(t.start)
+	return t.res
 }
 
 // drawRows fills dst with rows of src drawn uniformly with replacement.

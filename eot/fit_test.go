@@ -78,7 +78,7 @@ func TestFitRecoversLinearConditional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Steps != 3000 || res.Stopped != "completed" {
+	if res.Steps != 3000 || res.Stopped != Completed {
 		t.Fatalf("steps %d, stopped %q", res.Steps, res.Stopped)
 	}
 	if math.Abs(m.p[0]-1) > 0.1 || math.Abs(m.p[1]-2) > 0.1 {
@@ -124,7 +124,7 @@ func TestFitValidationEarlyStoppingAndKeepBest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stopped != "early stopping" || res.Steps >= 5000 {
+	if res.Stopped != EarlyStopped || res.Steps >= 5000 {
 		t.Fatalf("stopped %q after %d steps; want early stopping", res.Stopped, res.Steps)
 	}
 	// KeepBest: the final parameters score exactly the best validation NLL.
@@ -158,7 +158,7 @@ func TestFitInterruptedReturnsPartialResult(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if res == nil || res.Steps != 50 || res.Stopped != "interrupted" || m.calls != 50 {
+	if res == nil || res.Steps != 50 || res.Stopped != Interrupted || m.calls != 50 {
 		t.Fatalf("result %+v after %d gradient calls; want 50 steps, interrupted", res, m.calls)
 	}
 }

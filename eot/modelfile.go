@@ -55,9 +55,15 @@ type Training struct {
 	LRPotential  float64         `json:"lr_potential"`
 	Optimizer    OptimizerConfig `json:"optimizer"`
 	Schedule     string          `json:"lr_schedule"`
+	ClipNorm     float64         `json:"clip_norm,omitempty"`
+	ValidFrac    float64         `json:"valid_frac,omitempty"`
+	ValidEvery   int             `json:"valid_every,omitempty"`
+	Patience     int             `json:"patience,omitempty"`
+	KeepBest     bool            `json:"keep_best,omitempty"`
+	Scaling      Scaling         `json:"scaling,omitempty"` // 0: standardised (or a file older than this field)
 	BestStep     int             `json:"best_step,omitempty"`
 	BestValidNLL *float64        `json:"best_valid_nll,omitempty"` // standardised units
-	Stopped      string          `json:"stopped"`
+	Stopped      Status          `json:"stopped"`
 	Seconds      float64         `json:"seconds"`
 	History      []LogEntry      `json:"history,omitempty"`
 }

@@ -11,13 +11,14 @@ import (
 )
 
 // SwissRollOptions control the Gaussian → Swiss-roll benchmark evaluation
-// of method.md §8.
+// of docs/method.md §8.
 type SwissRollOptions struct {
 	N           int         // samples per comparison (default 1024)
 	K           int         // minibatch size of the ground-truth sampler (default 64)
 	Probes      [][]float64 // conditional probes (default (−2,0), (2,2), (0,0))
 	SinkhornEps float64     // default 0.001
 	Seed        uint64
+	Threads     int // goroutines for the distances (0 = one per CPU)
 }
 
 // SwissRollReport holds the benchmark's metrics.
@@ -38,7 +39,7 @@ type SwissRollReport struct {
 }
 
 // Distances are the two sample distances of the benchmark, each computed
-// two ways. MMD and Sinkhorn are this project's metric (method.md §8): the
+// two ways. MMD and Sinkhorn are this project's metric (docs/method.md §8): the
 // MMD² bandwidth from the real sample alone, and the converged debiased
 // Sinkhorn divergence. The *AuthorsWay fields are the same distances as
 // the EBiEOT authors' evaluation code computes them, for comparing with
@@ -100,12 +101,12 @@ func EvaluateSwissRoll(ctx context.Context, model Sampler, scaler datasets.Scale
 		return nil, err
 	}
 	rep.UnconditionalSamples, rep.UnconditionalReal = pushed.Data, real.Data
-	if rep.Unconditional, err = distances(ctx, pushed, real, o.SinkhornEps); err != nil {
+	if rep.Unconditional, err = distances(ctx, pushed, real, o.SinkhornEps, o.Threads); err != nil {
 		return nil, fmt.Errorf("swiss-roll evaluation: unconditional: %w", err)
 	}
 	// Its own stream, so that adding it changed none of the other numbers.
 	second := datasets.SwissRollY(rand.New(rand.NewPCG(o.Seed, 0x666c_6f6f_72)), o.N) // "floor"
-	if rep.Floor, err = distances(ctx, second, real, o.SinkhornEps); err != nil {
+	if rep.Floor, err = distances(ctx, second, real, o.SinkhornEps, o.Threads); err != nil {
 		return nil, fmt.Errorf("swiss-roll evaluation: floor: %w", err)
 	}
 	for pi, x0 := range o.Probes {
@@ -121,7 +122,7 @@ func EvaluateSwissRoll(ctx context.Context, model Sampler, scaler datasets.Scale
 		if err != nil {
 			return nil, err
 		}
-		d, err := distances(ctx, s, truth, o.SinkhornEps)
+		d, err := distances(ctx, s, truth, o.SinkhornEps, o.Threads)
 		if err != nil {
 			return nil, fmt.Errorf("swiss-roll evaluation: probe %v: %w", x0, err)
 		}
@@ -161,21 +162,21 @@ func sampleRows(ctx context.Context, model Sampler, xs datasets.Matrix, dy, n in
 	return out, nil
 }
 
-func distances(ctx context.Context, model, real datasets.Matrix, eps float64) (Distances, error) {
+func distances(ctx context.Context, model, real datasets.Matrix, eps float64, threads int) (Distances, error) {
 	var d Distances
 	var err error
 	mp := metrics.Points{Data: model.Data, Rows: model.Rows, Dim: model.Cols}
 	rp := metrics.Points{Data: real.Data, Rows: real.Rows, Dim: real.Cols}
-	if d.MMD, _, err = metrics.MMD2WithMedian(ctx, mp, rp); err != nil {
+	if d.MMD, _, err = metrics.MMD2WithMedian(ctx, threads, mp, rp); err != nil {
 		return d, err
 	}
-	if d.Sinkhorn, err = sinkhorn.Divergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps); err != nil {
+	if d.Sinkhorn, err = sinkhorn.Divergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps, sinkhorn.Options{Threads: threads}); err != nil {
 		return d, err
 	}
-	if d.MMDAuthorsWay, _, err = metrics.MMD2WithUnionMedian(ctx, mp, rp); err != nil {
+	if d.MMDAuthorsWay, _, err = metrics.MMD2WithUnionMedian(ctx, threads, mp, rp); err != nil {
 		return d, err
 	}
-	if d.SinkhornAuthorsWay, err = sinkhorn.AnnealedDivergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps, sinkhorn.DefaultAnnealedScaling); err != nil {
+	if d.SinkhornAuthorsWay, err = sinkhorn.AnnealedDivergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps, sinkhorn.DefaultAnnealedScaling, threads); err != nil {
 		return d, err
 	}
 	return d, nil

@@ -18,7 +18,7 @@ func BenchmarkMMD2(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := MMD2(context.Background(), x, y, bw); err != nil {
+		if _, err := MMD2(context.Background(), 0, x, y, bw); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -32,7 +32,7 @@ func BenchmarkMMD2General(b *testing.B) {
 	y := gaussianPoints(rng, 1024, []float64{0.2, 0}, []float64{1, 1})
 	bw := []float64{0.3, 0.6, 1.1, 2.3, 4.7}
 	for b.Loop() {
-		if _, err := MMD2(context.Background(), x, y, bw); err != nil {
+		if _, err := MMD2(context.Background(), 0, x, y, bw); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -62,7 +62,7 @@ func BenchmarkMMD2Weather(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := MMD2(context.Background(), x, y, bw); err != nil {
+		if _, err := MMD2(context.Background(), 0, x, y, bw); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func BenchmarkEnergyDistance(b *testing.B) {
 	x := gaussianPoints(rng, 1024, []float64{0, 0}, []float64{1, 1})
 	y := gaussianPoints(rng, 1024, []float64{0.2, 0}, []float64{1, 1})
 	for b.Loop() {
-		if _, err := EnergyDistance(context.Background(), x, y); err != nil {
+		if _, err := EnergyDistance(context.Background(), 0, x, y); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -93,7 +93,7 @@ func BenchmarkPerGroupFrechetWeather(b *testing.B) {
 		held[g] = gaussianPoints(rng, 31, mean, sd)
 	}
 	for b.Loop() {
-		if _, err := PerGroupFrechet(context.Background(), samples, held); err != nil {
+		if _, err := PerGroupFrechet(context.Background(), 0, samples, held); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -94,7 +94,7 @@ func coverageFromRanks(ranks []int, k int, levels []float64) []float64 {
 // correct model, which keeps the coverage exact whatever the fit's quality
 // (even with fewer draws than dimensions); the Gaussian fit only decides the
 // shape of the regions. perRow must be at least 4.
-func MahalanobisCoverage(ctx context.Context, samples Points, perRow int, heldOut Points, levels []float64) ([]float64, error) {
+func MahalanobisCoverage(ctx context.Context, threads int, samples Points, perRow int, heldOut Points, levels []float64) ([]float64, error) {
 	if err := validateConditional(samples, perRow, heldOut, 4); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
@@ -105,7 +105,7 @@ func MahalanobisCoverage(ctx context.Context, samples Points, perRow int, heldOu
 	k := perRow - nFit
 	ranks := make([]int, heldOut.Rows)
 	failed := make([]error, heldOut.Rows)
-	err := forBlocks(ctx, heldOut.Rows, func(i int) {
+	err := forBlocks(ctx, threads, heldOut.Rows, func(i int) {
 		draws := samples.rows(i*perRow, (i+1)*perRow)
 		score, err := mahalanobisScorer(draws.rows(0, nFit))
 		if err != nil {

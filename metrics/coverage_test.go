@@ -76,7 +76,7 @@ func TestMahalanobisCoverageCalibration(t *testing.T) {
 		{"over-confident ×0.6", 0.6, func(level, got, _, _ float64) bool { return got < level-0.15 }},
 	} {
 		samples := correlatedDraws(rng, means, perRow, c.scale)
-		got, err := MahalanobisCoverage(context.Background(), samples, perRow, held, levels)
+		got, err := MahalanobisCoverage(context.Background(), 0, samples, perRow, held, levels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,10 +127,10 @@ func TestMahalanobisCoverageDegenerateDraws(t *testing.T) {
 	for k := range perRow * dim {
 		samples.Data[k] = 0.5 // row 0: all draws equal
 	}
-	if _, err := MahalanobisCoverage(context.Background(), samples, perRow, held, []float64{0.5}); err != nil {
+	if _, err := MahalanobisCoverage(context.Background(), 0, samples, perRow, held, []float64{0.5}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := MahalanobisCoverage(context.Background(), samples.rows(0, 9), 3, held, []float64{0.5}); !errors.Is(err, ErrTooFew) {
+	if _, err := MahalanobisCoverage(context.Background(), 0, samples.rows(0, 9), 3, held, []float64{0.5}); !errors.Is(err, ErrTooFew) {
 		t.Fatalf("3 draws per row: err = %v", err)
 	}
 }

@@ -20,8 +20,8 @@
 // the energy score uses the unbiased pair mean over distinct draws;
 // covariances use the n−1 denominator.
 //
-// The O(n²) estimators split rows into fixed blocks run on up to GOMAXPROCS
-// goroutines (the CLI's --threads sets it) and add the blocks' partial sums
+// The O(n²) estimators take a thread count (0 = one per CPU), split rows
+// into fixed blocks run on up to that many goroutines and add the blocks' partial sums
 // in block order, so results are bit-identical for any thread count; the
 // per-row and per-group scores run the same way with one work item per row
 // or group. They take a context and stop between work items when it ends.

@@ -14,19 +14,19 @@ import (
 // i ≠ j and the cross mean runs over all pairs. The estimate is unbiased for
 // the population value (which is zero exactly when the distributions agree)
 // and can therefore be slightly negative. Each set needs two points.
-func EnergyDistance(ctx context.Context, x, y Points) (float64, error) {
+func EnergyDistance(ctx context.Context, threads int, x, y Points) (float64, error) {
 	if err := validatePair(x, y, 2); err != nil {
 		return 0, fmt.Errorf("energy distance: %w", err)
 	}
-	xx, err := distanceSum(ctx, x, x, true)
+	xx, err := distanceSum(ctx, threads, x, x, true)
 	if err != nil {
 		return 0, fmt.Errorf("energy distance: %w", err)
 	}
-	yy, err := distanceSum(ctx, y, y, true)
+	yy, err := distanceSum(ctx, threads, y, y, true)
 	if err != nil {
 		return 0, fmt.Errorf("energy distance: %w", err)
 	}
-	xy, err := distanceSum(ctx, x, y, false)
+	xy, err := distanceSum(ctx, threads, x, y, false)
 	if err != nil {
 		return 0, fmt.Errorf("energy distance: %w", err)
 	}
@@ -35,9 +35,9 @@ func EnergyDistance(ctx context.Context, x, y Points) (float64, error) {
 }
 
 // distanceSum returns Σ‖a_i − b_j‖ over i < j when upper, else over all pairs.
-func distanceSum(ctx context.Context, a, b Points, upper bool) (float64, error) {
+func distanceSum(ctx context.Context, threads int, a, b Points, upper bool) (float64, error) {
 	parts := make([]float64, blockCount(a.Rows))
-	err := forBlocks(ctx, len(parts), func(blk int) {
+	err := forBlocks(ctx, threads, len(parts), func(blk int) {
 		lo, hi := blk*blockRows, min((blk+1)*blockRows, a.Rows)
 		var acc float64
 		for i := lo; i < hi; i++ {
@@ -104,12 +104,12 @@ func energyScore(samples Points, y []float64) float64 {
 // i is the observed y for one x, and samples rows [i·perRow, (i+1)·perRow)
 // are the model's draws from π(·|x_i). It returns the energy score of every
 // row (see EnergyScore) and their Summary. perRow must be at least 2.
-func MeanEnergyScore(ctx context.Context, samples Points, perRow int, heldOut Points) ([]float64, Summary, error) {
+func MeanEnergyScore(ctx context.Context, threads int, samples Points, perRow int, heldOut Points) ([]float64, Summary, error) {
 	if err := validateConditional(samples, perRow, heldOut, 2); err != nil {
 		return nil, Summary{}, fmt.Errorf("energy score: %w", err)
 	}
 	scores := make([]float64, heldOut.Rows)
-	err := forBlocks(ctx, heldOut.Rows, func(i int) {
+	err := forBlocks(ctx, threads, heldOut.Rows, func(i int) {
 		scores[i] = energyScore(samples.rows(i*perRow, (i+1)*perRow), heldOut.Row(i))
 	})
 	if err != nil {

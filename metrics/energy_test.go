@@ -36,7 +36,7 @@ func TestEnergyDistanceMatchesBruteForce(t *testing.T) {
 		x := gaussianPoints(rng, 77, mean, sd)
 		mean[0] = 1
 		y := gaussianPoints(rng, 40, mean, sd)
-		got, err := EnergyDistance(context.Background(), x, y)
+		got, err := EnergyDistance(context.Background(), 0, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestEnergyDistanceAgainstNormalClosedForm(t *testing.T) {
 	for r := range est {
 		x := gaussianPoints(rng, n, []float64{m1}, []float64{s1})
 		y := gaussianPoints(rng, n, []float64{m2}, []float64{s2})
-		v, err := EnergyDistance(context.Background(), x, y)
+		v, err := EnergyDistance(context.Background(), 0, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestMeanEnergyScoreAgainstCRPS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(37, 38))
 	held := gaussianPoints(rng, rows, []float64{0}, []float64{1.3})
 	samples := gaussianPoints(rng, rows*perRow, []float64{0}, []float64{1})
-	scores, summary, err := MeanEnergyScore(context.Background(), samples, perRow, held)
+	scores, summary, err := MeanEnergyScore(context.Background(), 0, samples, perRow, held)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,10 +155,10 @@ func TestEnergyScoreErrors(t *testing.T) {
 		t.Errorf("infinite observation: err = %v", err)
 	}
 	held := Points{Data: []float64{0, 0}, Rows: 1, Dim: 2}
-	if _, _, err := MeanEnergyScore(context.Background(), two, 3, held); !errors.Is(err, ErrShape) {
+	if _, _, err := MeanEnergyScore(context.Background(), 0, two, 3, held); !errors.Is(err, ErrShape) {
 		t.Errorf("2 samples for 1 row × 3: err = %v", err)
 	}
-	if _, err := EnergyDistance(context.Background(), two, held); !errors.Is(err, ErrTooFew) {
+	if _, err := EnergyDistance(context.Background(), 0, two, held); !errors.Is(err, ErrTooFew) {
 		t.Errorf("energy distance with one point: err = %v", err)
 	}
 }

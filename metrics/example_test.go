@@ -20,7 +20,7 @@ func ExampleMeanEnergyScore() {
 		samples.Data[2*i] = x[0] + rng.NormFloat64()
 		samples.Data[2*i+1] = x[1] + rng.NormFloat64()
 	}
-	_, es, err := metrics.MeanEnergyScore(context.Background(), samples, perRow, heldOut)
+	_, es, err := metrics.MeanEnergyScore(context.Background(), 0, samples, perRow, heldOut)
 	if err != nil {
 		panic(err)
 	}
@@ -39,7 +39,7 @@ func ExampleMMD2WithMedian() {
 		return p
 	}
 	model, truth := draw(1024, 0.5), draw(1024, 0)
-	mmd, bandwidths, err := metrics.MMD2WithMedian(context.Background(), model, truth)
+	mmd, bandwidths, err := metrics.MMD2WithMedian(context.Background(), 0, model, truth)
 	if err != nil {
 		panic(err)
 	}

@@ -208,7 +208,7 @@ type GroupFrechet struct {
 // The authors draw as many model samples per group as the group has
 // observed y's; the caller chooses here. Every group needs at least two
 // samples and two held-out rows.
-func PerGroupFrechet(ctx context.Context, samples, heldOut []Points) (GroupFrechet, error) {
+func PerGroupFrechet(ctx context.Context, threads int, samples, heldOut []Points) (GroupFrechet, error) {
 	if len(samples) != len(heldOut) {
 		return GroupFrechet{}, fmt.Errorf("per-group frechet: %w: %d sample groups for %d held-out groups", ErrShape, len(samples), len(heldOut))
 	}
@@ -226,7 +226,7 @@ func PerGroupFrechet(ctx context.Context, samples, heldOut []Points) (GroupFrech
 	out := GroupFrechet{FID: make([]float64, len(samples)), VFID: make([]float64, len(samples))}
 	failed := make([]error, len(samples))
 	// Groups are independent: one work item each, results stored by index.
-	err := forBlocks(ctx, len(samples), func(g int) {
+	err := forBlocks(ctx, threads, len(samples), func(g int) {
 		fid, err := groupFrechet(samples[g], heldOut[g])
 		if err != nil {
 			failed[g] = err

@@ -185,7 +185,7 @@ func TestPerGroupFrechet(t *testing.T) {
 	heldB := gaussianPoints(rng, 20, []float64{5, 5, 5}, []float64{0.5, 0.5, 0.5})
 	modelA := heldA // a perfect copy: distance 0
 	modelB := gaussianPoints(rng, 20, []float64{6, 5, 5}, []float64{0.5, 0.5, 0.5})
-	res, err := PerGroupFrechet(context.Background(), []Points{modelA, modelB}, []Points{heldA, heldB})
+	res, err := PerGroupFrechet(context.Background(), 0, []Points{modelA, modelB}, []Points{heldA, heldB})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,10 +213,10 @@ func TestPerGroupFrechet(t *testing.T) {
 	if want := (res.FID[0] + res.FID[1]) / 2; !relClose(res.MeanFID.Mean, want, 1e-15) || res.MeanFID.N != 2 {
 		t.Errorf("mean FID %+v, want %v", res.MeanFID, want)
 	}
-	if _, err := PerGroupFrechet(context.Background(), []Points{modelA}, []Points{heldA, heldB}); !errors.Is(err, ErrShape) {
+	if _, err := PerGroupFrechet(context.Background(), 0, []Points{modelA}, []Points{heldA, heldB}); !errors.Is(err, ErrShape) {
 		t.Errorf("group count mismatch: err = %v", err)
 	}
-	if _, err := PerGroupFrechet(context.Background(), []Points{modelA.rows(0, 1)}, []Points{heldA}); !errors.Is(err, ErrTooFew) {
+	if _, err := PerGroupFrechet(context.Background(), 0, []Points{modelA.rows(0, 1)}, []Points{heldA}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("one sample: err = %v", err)
 	}
 }

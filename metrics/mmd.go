@@ -101,7 +101,7 @@ func MedianBandwidths(ref Points, maxPairs int) ([]float64, error) {
 // The within-set terms are U-statistics (diagonal excluded) and the cross
 // term is the full mean, so the estimate of a zero population MMD² scatters
 // around zero and can be slightly negative. Each set needs two points.
-func MMD2(ctx context.Context, x, y Points, bandwidths []float64) (float64, error) {
+func MMD2(ctx context.Context, threads int, x, y Points, bandwidths []float64) (float64, error) {
 	if err := validatePair(x, y, 2); err != nil {
 		return 0, fmt.Errorf("mmd: %w", err)
 	}
@@ -109,15 +109,15 @@ func MMD2(ctx context.Context, x, y Points, bandwidths []float64) (float64, erro
 	if err != nil {
 		return 0, fmt.Errorf("mmd: %w", err)
 	}
-	xx, err := k.pairSum(ctx, x, x, true)
+	xx, err := k.pairSum(ctx, threads, x, x, true)
 	if err != nil {
 		return 0, fmt.Errorf("mmd: %w", err)
 	}
-	yy, err := k.pairSum(ctx, y, y, true)
+	yy, err := k.pairSum(ctx, threads, y, y, true)
 	if err != nil {
 		return 0, fmt.Errorf("mmd: %w", err)
 	}
-	xy, err := k.pairSum(ctx, x, y, false)
+	xy, err := k.pairSum(ctx, threads, x, y, false)
 	if err != nil {
 		return 0, fmt.Errorf("mmd: %w", err)
 	}
@@ -131,12 +131,12 @@ func MMD2(ctx context.Context, x, y Points, bandwidths []float64) (float64, erro
 // reference set is y, the real (held-out or ground-truth) sample, so that
 // every model evaluated against the same y is measured with the same kernel.
 // It returns the bandwidths it used.
-func MMD2WithMedian(ctx context.Context, x, y Points) (float64, []float64, error) {
+func MMD2WithMedian(ctx context.Context, threads int, x, y Points) (float64, []float64, error) {
 	bw, err := MedianBandwidths(y, 0)
 	if err != nil {
 		return 0, nil, fmt.Errorf("mmd bandwidths: %w", err)
 	}
-	v, err := MMD2(ctx, x, y, bw)
+	v, err := MMD2(ctx, threads, x, y, bw)
 	return v, bw, err
 }
 
@@ -179,9 +179,9 @@ func newRBFMixture(bandwidths []float64) (*rbfMixture, error) {
 
 // pairSum returns Σ_{i,j} Σ_b exp(−c_b‖a_i − b_j‖²), over i < j when upper
 // (a and b are then the same set) and over all pairs otherwise.
-func (k *rbfMixture) pairSum(ctx context.Context, a, b Points, upper bool) (float64, error) {
+func (k *rbfMixture) pairSum(ctx context.Context, threads int, a, b Points, upper bool) (float64, error) {
 	parts := make([]float64, blockCount(a.Rows))
-	err := forBlocks(ctx, len(parts), func(blk int) {
+	err := forBlocks(ctx, threads, len(parts), func(blk int) {
 		lo, hi := blk*blockRows, min((blk+1)*blockRows, a.Rows)
 		d2 := make([]float64, b.Rows)
 		var arg []float64

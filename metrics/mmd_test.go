@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
 )
@@ -64,7 +63,7 @@ func TestMMD2MatchesBruteForce(t *testing.T) {
 		mean[0] = 0.5
 		y := gaussianPoints(rng, 45, mean, sd)
 		for name, bw := range testBandwidthSets {
-			got, err := MMD2(ctx, x, y, bw)
+			got, err := MMD2(ctx, 0, x, y, bw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,15 +93,15 @@ func TestMMD2OfSetWithItself(t *testing.T) {
 	n := float64(x.Rows)
 	u /= n * (n - 1)
 	want := -2 * (1 - u) / n
-	got, err := MMD2(context.Background(), x, x, bw)
+	got, err := MMD2(context.Background(), 0, x, x, bw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(got-want) > 1e-13 {
-		t.Fatalf("MMD2(x, x) = %.17g, want −2(1−U)/n = %.17g", got, want)
+		t.Fatalf("MMD2(x, 0, x) = %.17g, want −2(1−U)/n = %.17g", got, want)
 	}
 	if got >= 0 || got < -2/n {
-		t.Fatalf("MMD2(x, x) = %g, want in [−2/n, 0)", got)
+		t.Fatalf("MMD2(x, 0, x) = %g, want in [−2/n, 0)", got)
 	}
 }
 
@@ -145,7 +144,7 @@ func TestMMD2AgainstGaussianClosedForm(t *testing.T) {
 		for r := range est {
 			x := gaussianPoints(rng, n, []float64{0, 0}, []float64{c.s1, c.s1})
 			y := gaussianPoints(rng, n, []float64{c.mu2, c.mu2}, []float64{c.s2, c.s2})
-			v, err := MMD2(context.Background(), x, y, bw)
+			v, err := MMD2(context.Background(), 0, x, y, bw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,15 +169,13 @@ func TestMMD2IdenticalBitsForAnyThreadCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	var first float64
 	for i, procs := range []int{1, 2, 3, 7} {
-		runtime.GOMAXPROCS(procs)
-		v, err := MMD2(context.Background(), x, y, bw)
+		v, err := MMD2(context.Background(), procs, x, y, bw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := EnergyDistance(context.Background(), x, y)
+		e, err := EnergyDistance(context.Background(), procs, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +183,7 @@ func TestMMD2IdenticalBitsForAnyThreadCount(t *testing.T) {
 		if i == 0 {
 			first = v
 		} else if math.Float64bits(v) != math.Float64bits(first) {
-			t.Fatalf("GOMAXPROCS=%d: %.17g, GOMAXPROCS=1: %.17g", procs, v, first)
+			t.Fatalf("%d threads: %.17g, 1 thread: %.17g", procs, v, first)
 		}
 	}
 }
@@ -268,13 +265,13 @@ func TestMMD2Errors(t *testing.T) {
 		{"NaN point", Points{Data: []float64{0, math.NaN(), 1, 1}, Rows: 2, Dim: 2}, two, []float64{1}, ErrInvalid},
 	}
 	for _, c := range cases {
-		if _, err := MMD2(ctx, c.x, c.y, c.bw); !errors.Is(err, c.want) {
+		if _, err := MMD2(ctx, 0, c.x, c.y, c.bw); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := MMD2(cancelled, two, two, []float64{1}); !errors.Is(err, context.Canceled) {
+	if _, err := MMD2(cancelled, 0, two, two, []float64{1}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: err = %v", err)
 	}
 }
@@ -283,7 +280,7 @@ func TestMMD2WithMedianUsesSecondSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	x := gaussianPoints(rng, 100, []float64{0, 0}, []float64{5, 5})
 	y := gaussianPoints(rng, 120, []float64{0, 0}, []float64{1, 1})
-	v, bw, err := MMD2WithMedian(context.Background(), x, y)
+	v, bw, err := MMD2WithMedian(context.Background(), 0, x, y)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func UnionMedianDistance(x, y Points) (float64, error) {
 // the bandwidth, which there depends on the reference set alone, so that
 // every model compared with the same reference is measured with the same
 // kernel. It returns the bandwidths it used.
-func MMD2WithUnionMedian(ctx context.Context, x, y Points) (float64, []float64, error) {
+func MMD2WithUnionMedian(ctx context.Context, threads int, x, y Points) (float64, []float64, error) {
 	if err := validatePair(x, y, 2); err != nil {
 		return 0, nil, fmt.Errorf("mmd: %w", err)
 	}
@@ -45,6 +45,6 @@ func MMD2WithUnionMedian(ctx context.Context, x, y Points) (float64, []float64, 
 		return 0, nil, fmt.Errorf("mmd bandwidths: %w", err)
 	}
 	bw := []float64{s / 4, s / 2, s, 2 * s, 4 * s}
-	v, err := MMD2(ctx, x, y, bw)
+	v, err := MMD2(ctx, threads, x, y, bw)
 	return v, bw, err
 }

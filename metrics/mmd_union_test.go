@@ -38,7 +38,7 @@ func TestMMD2WithUnionMedianMatchesBruteForce(t *testing.T) {
 		copy(x.Row(1), x.Row(0))
 		copy(y.Row(2), x.Row(0))
 		s := torchLowerMedianDistance(x, y)
-		got, bw, err := MMD2WithUnionMedian(ctx, x, y)
+		got, bw, err := MMD2WithUnionMedian(ctx, 0, x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestMMD2WithUnionMedianMatchesBruteForce(t *testing.T) {
 		}
 		// The union median is not the real set's: the two estimators
 		// differ here, so the test can tell them apart.
-		own, _, err := MMD2WithMedian(ctx, x, y)
+		own, _, err := MMD2WithMedian(ctx, 0, x, y)
 		if err != nil || relClose(own, got, 1e-6) {
 			t.Errorf("%+v: MMD2WithMedian %v equals the union variant %v (%v)", c, own, got, err)
 		}
@@ -78,10 +78,10 @@ func TestUnionMedianErrors(t *testing.T) {
 	if _, err := UnionMedianDistance(same, Points{Data: []float64{1, 1}, Rows: 1, Dim: 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("coincident points: %v", err)
 	}
-	if _, _, err := MMD2WithUnionMedian(context.Background(), same, Points{Data: []float64{1}, Rows: 1, Dim: 1}); !errors.Is(err, ErrShape) {
+	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1}, Rows: 1, Dim: 1}); !errors.Is(err, ErrShape) {
 		t.Errorf("dimension mismatch: %v", err)
 	}
-	if _, _, err := MMD2WithUnionMedian(context.Background(), same, Points{Data: []float64{1, 2}, Rows: 1, Dim: 2}); !errors.Is(err, ErrTooFew) {
+	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1, 2}, Rows: 1, Dim: 2}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("one point: %v", err)
 	}
 }

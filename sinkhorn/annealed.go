@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 
+	"github.com/ebieot/ebieot/internal/parallel"
 	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
@@ -37,14 +37,14 @@ const maxAnnealedStages = 100000
 // negative. As scaling → 1 it tends to Divergence's value.
 //
 // scaling must be in (0, 1); 0 means DefaultAnnealedScaling. Validation is
-// Divergence's. The rows of every c-transform are independent, so the value
-// does not depend on GOMAXPROCS. It costs (n + m)² exponentials per step
-// (12 steps at 1024 Swiss-roll points and ε = 1e-3, ~0.43 s CPU) and
-// O(n + m) memory.
+// Divergence's. The rows of every c-transform are independent and run on
+// threads goroutines (0 = one per CPU); the value does not depend on the
+// thread count. It costs (n + m)² exponentials per step and O(n + m)
+// memory.
 // Differences from geomloss: float64 throughout (the authors ran float32)
 // and the final ε is eps itself rather than blur² rounded.
-func AnnealedDivergence(ctx context.Context, x, y []float64, n, m, d int, eps, scaling float64) (float64, error) {
-	return annealedDivergence(ctx, x, y, n, m, d, eps, scaling, runtime.GOMAXPROCS(0))
+func AnnealedDivergence(ctx context.Context, x, y []float64, n, m, d int, eps, scaling float64, threads int) (float64, error) {
+	return annealedDivergence(ctx, x, y, n, m, d, eps, scaling, parallel.Threads(threads))
 }
 
 func annealedDivergence(ctx context.Context, x, y []float64, n, m, d int, eps, scaling float64, threads int) (float64, error) {

@@ -161,7 +161,7 @@ func TestAnnealedMatchesPlainReference(t *testing.T) {
 		for i := range y {
 			y[i] = 0.5 + rng.NormFloat64()
 		}
-		got, err := AnnealedDivergence(ctx, x, y, c.n, c.m, c.d, c.eps, c.scaling)
+		got, err := AnnealedDivergence(ctx, x, y, c.n, c.m, c.d, c.eps, c.scaling, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,13 +177,13 @@ func TestAnnealedMatchesPlainReference(t *testing.T) {
 // whatever the schedule.
 func TestAnnealedSinglePoints(t *testing.T) {
 	for _, eps := range []float64{1e-3, 0.1, 10} {
-		got, err := AnnealedDivergence(ctx, []float64{0.3, -1}, []float64{2, 0.5}, 1, 1, 2, eps, 0.5)
+		got, err := AnnealedDivergence(ctx, []float64{0.3, -1}, []float64{2, 0.5}, 1, 1, 2, eps, 0.5, 0)
 		want := 0.5 * (1.7*1.7 + 1.5*1.5)
 		if err != nil || math.Abs(got-want) > 1e-12 {
 			t.Errorf("ε = %v: %v (%v), want %v", eps, got, err, want)
 		}
 	}
-	if got, err := AnnealedDivergence(ctx, []float64{1, 1, 1, 1}, []float64{1, 1}, 2, 1, 2, 1e-3, 0); got != 0 || err != nil {
+	if got, err := AnnealedDivergence(ctx, []float64{1, 1, 1, 1}, []float64{1, 1}, 2, 1, 2, 1e-3, 0, 0); got != 0 || err != nil {
 		t.Errorf("coincident points: %v (%v), want 0", got, err)
 	}
 }
@@ -192,7 +192,7 @@ func TestAnnealedZeroForIdenticalClouds(t *testing.T) {
 	n := 300
 	x := swissRoll(rand.New(rand.NewPCG(72, 1)), n)
 	y := append([]float64(nil), x...)
-	got, err := AnnealedDivergence(ctx, x, y, n, n, 2, 1e-3, 0)
+	got, err := AnnealedDivergence(ctx, x, y, n, n, 2, 1e-3, 0, 0)
 	if err != nil || got != 0 {
 		t.Errorf("S(α, α) = %v (%v), want exactly 0", got, err)
 	}
@@ -213,7 +213,7 @@ func TestAnnealedTendsToConverged(t *testing.T) {
 	}
 	prev := math.Inf(1)
 	for _, s := range []float64{0.5, 0.9, 0.99, 0.999} {
-		v, err := AnnealedDivergence(ctx, x, y, n, m, 2, eps, s)
+		v, err := AnnealedDivergence(ctx, x, y, n, m, 2, eps, s, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,13 +263,13 @@ func TestAnnealedInvalidInput(t *testing.T) {
 		{"no points", nil, y, 0, 1, 2, 1e-3, 0.5, ErrInvalidProblem},
 		{"NaN point", []float64{0, math.NaN(), 1, 1}, y, 2, 1, 2, 1e-3, 0.5, ErrInvalidProblem},
 	} {
-		if _, err := AnnealedDivergence(ctx, c.x, c.y, c.n, c.m, c.d, c.eps, c.scaling); !errors.Is(err, c.want) {
+		if _, err := AnnealedDivergence(ctx, c.x, c.y, c.n, c.m, c.d, c.eps, c.scaling, 0); !errors.Is(err, c.want) {
 			t.Errorf("%s: error %v, want %v", c.name, err, c.want)
 		}
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := AnnealedDivergence(cancelled, x, y, 2, 1, 2, 1e-3, 0.5); !errors.Is(err, context.Canceled) {
+	if _, err := AnnealedDivergence(cancelled, x, y, 2, 1, 2, 1e-3, 0.5, 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: error %v", err)
 	}
 }
@@ -289,7 +289,7 @@ func BenchmarkAnnealedDivergence1024(b *testing.B) {
 	var value float64
 	cpu0 := cputime.Process()
 	for b.Loop() {
-		if value, err = AnnealedDivergence(ctx, x, y, n, n, 2, 1e-3, 0); err != nil {
+		if value, err = AnnealedDivergence(ctx, x, y, n, n, 2, 1e-3, 0, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
+
+	"github.com/ebieot/ebieot/internal/parallel"
 )
 
 // SolveBatch solves many (typically small) independent problems
-// concurrently: opt.Threads workers (0 = GOMAXPROCS) each solve whole
+// concurrently: opt.Threads workers (0 = one per CPU) each solve whole
 // problems single-threaded, so every result is the same bits as Solve with
 // Threads = 1 and does not depend on scheduling. Each problem stops at its
 // own tolerance.
@@ -23,32 +22,19 @@ func SolveBatch(ctx context.Context, problems []*Problem, opt Options) ([]*Resul
 	if opt.WarmF != nil || opt.WarmG != nil {
 		return nil, fmt.Errorf("%w: a batch takes no warm start", ErrInvalidOptions)
 	}
-	workers := opt.Threads
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if workers < 0 {
+	if opt.Threads < 0 {
 		return nil, fmt.Errorf("%w: threads %d", ErrInvalidOptions, opt.Threads)
 	}
-	workers = max(1, min(workers, len(problems)))
 	one := opt
 	one.Threads = 1
 	results := make([]*Result, len(problems))
 	errs := make([]error, len(problems))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(problems) || ctx.Err() != nil {
-					return
-				}
-				results[i], errs[i] = Solve(ctx, problems[i], one)
-			}
-		})
-	}
-	wg.Wait()
+	_ = parallel.For(ctx, opt.Threads, len(problems), func(_, i int) error {
+		// Per-problem errors are joined below rather than stopping the
+		// batch.
+		results[i], errs[i] = Solve(ctx, problems[i], one)
+		return nil
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sinkhorn batch: %w", err)
 	}

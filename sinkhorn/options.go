@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
+
+	"github.com/ebieot/ebieot/internal/parallel"
 )
 
 // Method selects the Sinkhorn update.
@@ -92,7 +93,7 @@ type Options struct {
 	// Online recomputes cost rows from the points on every pass instead of
 	// storing the n×m matrix: O(n+m) memory. It implies the log domain.
 	Online bool
-	// Threads is the number of worker goroutines (0 = GOMAXPROCS). Results
+	// Threads is the number of worker goroutines (0 = one per CPU). Results
 	// are bit-identical for a given thread count.
 	Threads int
 	// WarmF and WarmG are optional initial potentials (lengths n and m) in
@@ -166,7 +167,7 @@ func (o *Options) normalised() (Options, error) {
 		return bad("threads %d", o.Threads)
 	}
 	if out.Threads == 0 {
-		out.Threads = runtime.GOMAXPROCS(0)
+		out.Threads = parallel.Threads(0)
 	}
 	return out, nil
 }

@@ -2,7 +2,8 @@ package sinkhorn
 
 import (
 	"context"
-	"sync"
+
+	"github.com/ebieot/ebieot/internal/parallel"
 )
 
 // parallelBlocks splits [0, n) into min(threads, n) fixed contiguous blocks
@@ -13,20 +14,9 @@ func parallelBlocks(ctx context.Context, threads, n int, fn func(block, lo, hi i
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	nb := blockCount(threads, n)
-	if nb <= 1 {
-		fn(0, 0, n)
-		return nil
-	}
-	var wg sync.WaitGroup
-	for b := range nb {
-		lo, hi := b*n/nb, (b+1)*n/nb
-		wg.Go(func() { fn(b, lo, hi) })
-	}
-	wg.Wait()
-	return ctx.Err()
+	return parallel.Blocks(ctx, threads, n, fn)
 }
 
 func blockCount(threads, n int) int {
-	return max(1, min(threads, n))
+	return parallel.Workers(threads, n)
 }

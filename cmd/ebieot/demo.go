@@ -14,13 +14,11 @@ import (
 
 	"github.com/ebieot/ebieot/baseline"
 	"github.com/ebieot/ebieot/datasets"
-	"github.com/ebieot/ebieot/energy"
-	"github.com/ebieot/ebieot/energy/gmm"
 	"github.com/ebieot/ebieot/eot"
 	"github.com/ebieot/ebieot/plots"
 )
 
-// The authors' numbers for the Swiss-roll benchmark (method.md §8 and the
+// The authors' numbers for the Swiss-roll benchmark (docs/method.md §8 and the
 // evaluation issue): their notebook table (unconditional, 128 pairs) and
 // their training script run on this machine kind over three seeds. Both come
 // from their evaluation code (union-median MMD² bandwidth, geomloss's
@@ -95,48 +93,44 @@ func runDemo(c *cli.Context) error {
 		return err
 	}
 
-	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25, AInit: 0.1}
-	scaler := datasets.IdentityScaler(2, 2)
-	targets := streams.AllTargets()
-	model, err := gmm.New(spec, targets.Data, targets.Rows, rng)
+	cfg, err := eot.Preset(eot.PresetSwissRollGMM)
 	if err != nil {
 		return err
 	}
-	opts := eot.Options{Steps: c.Int("steps"), BatchSize: 128, LRCost: gmmDefaults.lrCost, LRPotential: gmmDefaults.lrPotential, Optimizer: eot.OptimizerConfig{Name: "adam", AdamBetas: gmmDefaults.betas}, Seed: seed}
+	cfg.Fit.Steps, cfg.Seed, cfg.Threads = c.Int("steps"), seed, threads(c)
 	// The pairs-only baseline trains at the same time: the learner's step
 	// keeps a core only partly busy, so the two fits share the machine well.
+	// It gets its own copy of the configuration (no progress display).
 	type fitted struct {
-		model energy.Model
-		err   error
+		t   *eot.Trained
+		err error
 	}
 	var pairsOnlyDone chan fitted
 	if !c.Bool("no-baselines") {
 		pairsOnlyDone = make(chan fitted, 1)
-		go func() {
-			m, err := fitPairsOnly(ctx, spec, streams, opts)
-			pairsOnlyDone <- fitted{m, err}
-		}()
+		go func(cfg eot.Config) {
+			t, err := eot.TrainPairsOnly(ctx, streams, datasets.IdentityScaler(2, 2), cfg)
+			pairsOnlyDone <- fitted{t, err}
+		}(cfg)
 	}
-	step("fitting EBiEOT-GMM (N = 50, M = 25, ε = 1), %d steps", opts.Steps)
-	progress, finish := newProgress(c, log, opts)
-	opts.Progress = progress
-	res, err := eot.Fit(ctx, model, streams, nil, opts)
+	step("fitting EBiEOT-GMM (N = 50, M = 25, ε = 1), %d steps", cfg.Fit.Steps)
+	progress, finish := newProgress(c, log, cfg.Fit)
+	cfg.Fit.Progress = progress
+	trained, err := eot.Train(ctx, streams, cfg)
 	finish()
 	if err != nil {
 		return err
 	}
+	res := trained.Result
 	step("fitted in %.1fs (%.0f steps/s)", res.Elapsed.Seconds(), float64(res.Steps)/res.Elapsed.Seconds())
-	tr := eot.Training{Steps: res.Steps, Seed: seed, DataDigest: eot.DataDigest(streams),
-		Paired: streams.PairX.Rows, Sources: streams.SourceX.Rows, Targets: streams.TargetY.Rows,
-		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: eot.ScheduleConstant,
-		Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History}
-	mf := eot.NewModelFile(model, streams.XNames, streams.YNames, scaler, tr)
+	mf := trained.File()
 	if err := mf.Save(filepath.Join(dir, "model.json")); err != nil {
 		return err
 	}
+	model, scaler := trained.Model, trained.Scaler
 
 	step("evaluating as the paper does (%d samples; ground truth by K = 64 minibatch OT)", c.Int("samples"))
-	bench, err := eot.EvaluateSwissRoll(ctx, model, scaler, eot.SwissRollOptions{N: c.Int("samples"), Seed: seed})
+	bench, err := eot.EvaluateSwissRoll(ctx, model, scaler, eot.SwissRollOptions{N: c.Int("samples"), Seed: seed, Threads: cfg.Threads})
 	if err != nil {
 		return err
 	}
@@ -145,7 +139,7 @@ func runDemo(c *cli.Context) error {
 	var holdout *eot.Report
 	if !c.Bool("no-baselines") {
 		step("scoring 512 held-out pairs against the baselines fitted on the 128 pairs")
-		evalOpt := eot.EvalOptions{Samples: 100, Seed: seed}
+		evalOpt := eot.EvalOptions{Samples: 100, Seed: seed, Threads: cfg.Threads}
 		if holdout, err = eot.Evaluate(ctx, model, scaler, held.PairX, held.PairY, evalOpt); err != nil {
 			return err
 		}
@@ -153,7 +147,7 @@ func runDemo(c *cli.Context) error {
 		if po.err != nil {
 			return po.err
 		}
-		pairsOnly := po.model
+		pairsOnly := po.t.Model
 		lin, err := baseline.FitLinearGaussian(streams.PairX.Data, streams.PairY.Data, streams.PairX.Rows, 2, 2, baseline.DefaultRidge)
 		if err != nil {
 			return err
@@ -203,7 +197,7 @@ func printBenchmark(w io.Writer, r *eot.SwissRollReport) {
 	}
 	row("conditional, mean over probes", r.Conditional)
 	tw.Flush()
-	fmt.Fprint(w, `ours: MMD² bandwidths from the median distance within the real sample (method.md §8);
+	fmt.Fprint(w, `ours: MMD² bandwidths from the median distance within the real sample (docs/method.md §8);
   converged: the debiased Sinkhorn divergence solved to ~1e-4 relative.
 authors' way: as the authors' evaluation code computes them, so that their numbers compare
   with these columns only: MMD² bandwidths from the lower median distance over both samples

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/ebieot/ebieot/baseline"
 	"github.com/ebieot/ebieot/datasets"
-	"github.com/ebieot/ebieot/energy"
 	"github.com/ebieot/ebieot/eot"
 	"github.com/ebieot/ebieot/internal/atomicfile"
 	"github.com/ebieot/ebieot/plots"
@@ -52,21 +50,22 @@ linear-Gaussian regression on the pairs, and reports both the same way.`,
 }
 
 func runEval(c *cli.Context) error {
-	mf, model, err := eot.LoadModel(c.String("model"))
+	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err
 	}
-	x, y, groups, err := readPairs(c.String("holdout"), mf, c.String("group-col"))
+	trained.SetThreads(threads(c))
+	x, y, groups, err := readPairs(c.String("holdout"), trained, c.String("group-col"))
 	if err != nil {
 		return err
 	}
-	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups}
-	rep, err := eot.Evaluate(c.Context, model, mf.Scaler, x, y, opt)
+	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups, Threads: threads(c)}
+	rep, err := trained.Evaluate(c.Context, x, y, opt)
 	if err != nil {
 		return err
 	}
 	if c.Bool("baselines") {
-		if rep.Baselines, err = evalBaselines(c, mf, x, y, opt); err != nil {
+		if rep.Baselines, err = evalBaselines(c, trained, x, y, opt); err != nil {
 			return err
 		}
 	}
@@ -77,7 +76,7 @@ func runEval(c *cli.Context) error {
 		}
 	}
 	if dir := c.String("plots"); dir != "" {
-		if err := evalPlots(c.Context, dir, mf, model, x, y, c.Uint64("seed")); err != nil {
+		if err := evalPlots(c.Context, dir, trained, x, y, c.Uint64("seed")); err != nil {
 			return err
 		}
 		if !quiet(c) {
@@ -89,13 +88,13 @@ func runEval(c *cli.Context) error {
 
 // readPairs reads the model's x and y columns (and an optional group
 // column) from a CSV of pairs.
-func readPairs(path string, mf *eot.ModelFile, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
-	cols := append(append([]string(nil), mf.XNames...), mf.YNames...)
+func readPairs(path string, t *eot.Trained, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
+	cols := append(append([]string(nil), t.XNames...), t.YNames...)
 	xy, _, err := datasets.ReadMatrixCSV(path, cols)
 	if err != nil {
 		return x, y, nil, err
 	}
-	dx, dy := mf.Spec.XDim, mf.Spec.YDim
+	dx, dy := len(t.XNames), len(t.YNames)
 	x, y = datasets.NewMatrix(xy.Rows, dx), datasets.NewMatrix(xy.Rows, dy)
 	for i := 0; i < xy.Rows; i++ {
 		copy(x.Row(i), xy.Row(i)[:dx])
@@ -111,59 +110,42 @@ func readPairs(path string, mf *eot.ModelFile, groupCol string) (x, y datasets.M
 
 // evalBaselines fits the two baselines on the model's training data, in
 // the model's standardised coordinates, and evaluates them.
-func evalBaselines(c *cli.Context, mf *eot.ModelFile, x, y datasets.Matrix, opt eot.EvalOptions) (map[string]*eot.Report, error) {
+func evalBaselines(c *cli.Context, trained *eot.Trained, x, y datasets.Matrix, opt eot.EvalOptions) (map[string]*eot.Report, error) {
 	streams, err := readStreams(c)
 	if err != nil {
 		return nil, fmt.Errorf("--baselines needs the training data: %w", err)
 	}
-	if err := sameColumns(mf, streams); err != nil {
+	if err := trained.CheckColumns(streams); err != nil {
 		return nil, fmt.Errorf("--baselines: %w", err)
 	}
-	if d := eot.DataDigest(streams); d != mf.Training.DataDigest && !quiet(c) {
-		fmt.Fprintf(c.App.ErrWriter, "warning: the data given is not the data the model was trained on (digest %s, model %s)\n", d, mf.Training.DataDigest)
+	if d := eot.DataDigest(streams); d != trained.Training.DataDigest && !quiet(c) {
+		fmt.Fprintf(c.App.ErrWriter, "warning: the data given is not the data the model was trained on (digest %s, model %s)\n", d, trained.Training.DataDigest)
 	}
-	scaled := mf.Scaler.Apply(streams)
-	if scaled.PairX.Rows < 2 {
-		return nil, fmt.Errorf("--baselines: the training data has %d pairs; the baselines need at least 2", scaled.PairX.Rows)
+	if streams.PairX.Rows < 2 {
+		return nil, fmt.Errorf("--baselines: the training data has %d pairs; the baselines need at least 2", streams.PairX.Rows)
 	}
 	out := map[string]*eot.Report{}
-
-	tr := mf.Training
-	opts := eot.Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
-		Optimizer: tr.Optimizer, Schedule: tr.Schedule, Seed: c.Uint64("seed")}
+	cfg := trained.Config()
+	cfg.Seed, cfg.Threads = c.Uint64("seed"), threads(c)
 	if !quiet(c) {
-		fmt.Fprintf(c.App.ErrWriter, "fitting the pairs-only baseline (%d pairs, %d steps)\n", scaled.PairX.Rows, opts.Steps)
+		fmt.Fprintf(c.App.ErrWriter, "fitting the pairs-only baseline (%d pairs, %d steps)\n", streams.PairX.Rows, cfg.Fit.Steps)
 	}
-	pairsOnly, err := fitPairsOnly(c.Context, mf.Spec, scaled, opts)
+	pairsOnly, err := eot.TrainPairsOnly(c.Context, streams, trained.Scaler, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if out["pairs_only"], err = eot.Evaluate(c.Context, pairsOnly, mf.Scaler, x, y, opt); err != nil {
+	if out["pairs_only"], err = pairsOnly.Evaluate(c.Context, x, y, opt); err != nil {
 		return nil, err
 	}
-	lin, err := baseline.FitLinearGaussian(scaled.PairX.Data, scaled.PairY.Data, scaled.PairX.Rows, mf.Spec.XDim, mf.Spec.YDim, c.Float64("ridge"))
+	scaled := trained.Scaler.Apply(streams)
+	lin, err := baseline.FitLinearGaussian(scaled.PairX.Data, scaled.PairY.Data, scaled.PairX.Rows, scaled.XDim(), scaled.YDim(), c.Float64("ridge"))
 	if err != nil {
 		return nil, fmt.Errorf("linear baseline: %w", err)
 	}
-	if out["linear_gaussian"], err = eot.Evaluate(c.Context, lin, mf.Scaler, x, y, opt); err != nil {
+	if out["linear_gaussian"], err = eot.Evaluate(c.Context, lin, trained.Scaler, x, y, opt); err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// fitPairsOnly trains a model of spec with opts on the pairs of scaled
-// alone: its sources and targets are then the pairs' own x's and y's.
-func fitPairsOnly(ctx context.Context, spec energy.Spec, scaled *datasets.Streams, opts eot.Options) (energy.Model, error) {
-	pairs := &datasets.Streams{XNames: scaled.XNames, YNames: scaled.YNames, PairX: scaled.PairX, PairY: scaled.PairY,
-		SourceX: datasets.NewMatrix(0, scaled.XDim()), TargetY: datasets.NewMatrix(0, scaled.YDim())}
-	model, err := newModel(spec, pairs, rand.New(rand.NewPCG(opts.Seed, 2)))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := eot.Fit(ctx, model, pairs, nil, opts); err != nil {
-		return nil, fmt.Errorf("pairs-only baseline: %w", err)
-	}
-	return model, nil
 }
 
 func printReport(w io.Writer, rep *eot.Report) {
@@ -228,17 +210,16 @@ func writeJSON(path string, v any) error {
 
 // evalPlots draws model samples against the held-out y's, conditional
 // samples at a few held-out x's, and the training curves.
-func evalPlots(ctx context.Context, dir string, mf *eot.ModelFile, model energy.Model, x, y datasets.Matrix, seed uint64) error {
+func evalPlots(ctx context.Context, dir string, t *eot.Trained, x, y datasets.Matrix, seed uint64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
-	sampler := eot.Sampler(model)
-	pushed, err := eot.SampleEach(ctx, sampler, mf.Scaler, x, 1, seed)
+	pushed, err := t.Sample(ctx, x, 1, seed)
 	if err != nil {
 		return err
 	}
-	yl := func(j int) string { return mf.YNames[min(j, len(mf.YNames)-1)] }
-	dy := mf.Spec.YDim
+	yl := func(j int) string { return t.YNames[min(j, len(t.YNames)-1)] }
+	dy := len(t.YNames)
 	if dy >= 2 {
 		if err := plots.Scatter(filepath.Join(dir, "samples.png"), "model samples vs held-out y", yl(0), yl(1), []plots.Cloud{
 			{Name: "held-out y", Points: y.Data, Dim: dy},
@@ -248,7 +229,7 @@ func evalPlots(ctx context.Context, dir string, mf *eot.ModelFile, model energy.
 		}
 		// Conditional samples at up to four held-out x's.
 		probes := x.SelectRows(spread(x.Rows, 4))
-		cond, err := eot.SampleEach(ctx, sampler, mf.Scaler, probes, 300, seed+1)
+		cond, err := t.Sample(ctx, probes, 300, seed+1)
 		if err != nil {
 			return err
 		}
@@ -260,7 +241,7 @@ func evalPlots(ctx context.Context, dir string, mf *eot.ModelFile, model energy.
 			return err
 		}
 	}
-	return trainingPlot(filepath.Join(dir, "training.png"), mf.Training.History)
+	return trainingPlot(filepath.Join(dir, "training.png"), t.Training.History)
 }
 
 // trainingPlot draws the loss terms and the validation NLL over steps.

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -18,20 +15,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
-	"github.com/ebieot/ebieot/energy/gmm"
-	"github.com/ebieot/ebieot/energy/neural"
 	"github.com/ebieot/ebieot/eot"
-)
-
-// Defaults per model kind: the authors' presets (method.md §4, §5, §8).
-type fitDefaults struct {
-	lrCost, lrPotential float64
-	betas               [2]float64
-}
-
-var (
-	gmmDefaults    = fitDefaults{lrCost: 3e-4, lrPotential: 1e-3, betas: [2]float64{0.9, 0.999}}
-	neuralDefaults = fitDefaults{lrCost: 5e-4, lrPotential: 2e-4, betas: [2]float64{0.2, 0.99}}
 )
 
 func fitCommand() *cli.Command {
@@ -87,112 +71,47 @@ func runFit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	seed := c.Uint64("seed")
-	rng := rand.New(rand.NewPCG(seed, 1))
-
-	var (
-		model    energy.Model
-		scaler   datasets.Scaler
-		previous *eot.ModelFile
-	)
+	var prev *eot.Trained
+	kind := c.String("model")
 	if path := c.String("resume"); path != "" {
-		previous, model, err = eot.LoadModel(path)
-		if err != nil {
+		if prev, err = eot.Load(path); err != nil {
 			return err
 		}
-		if err := sameColumns(previous, streams); err != nil {
-			return fmt.Errorf("--resume %s: %w", path, err)
-		}
-		scaler = previous.Scaler
-	} else {
-		scaler = datasets.FitScaler(streams)
+		kind = prev.Spec().Kind
 	}
-	scaled := scaler.Apply(streams)
-	train, valid := scaled, (*datasets.Streams)(nil)
-	if f := c.Float64("valid-frac"); f > 0 {
-		if f >= 1 {
-			return fmt.Errorf("--valid-frac %v must be below 1", f)
-		}
-		train, valid = datasets.SplitPairs(scaled, f, rng)
-	}
-	if model == nil {
-		spec, err := specFromFlags(c, streams)
-		if err != nil {
-			return err
-		}
-		if model, err = newModel(spec, train, rng); err != nil {
-			return err
-		}
-	}
-	kind := model.Spec().Kind
-	def := gmmDefaults
-	if kind == energy.KindNeural {
-		def = neuralDefaults
-	}
-	opts := eot.Options{
-		Steps: c.Int("steps"), BatchSize: c.Int("batch"),
-		LRCost: def.lrCost, LRPotential: def.lrPotential, Schedule: c.String("lr-schedule"),
-		Optimizer: eot.OptimizerConfig{Name: c.String("optimizer"), AdamBetas: def.betas, WeightDecay: c.Float64("weight-decay"),
-			Momentum: c.Float64("momentum"), AlphaSign: c.Float64("alpha-sign"), TMax: c.Float64("tmax"), MatrixLR: c.Float64("matrix-lr")},
-		ClipNorm: c.Float64("clip"), ValidEvery: c.Int("valid-every"), Patience: c.Int("patience"),
-		KeepBest: c.Bool("keep-best"), Seed: seed,
-	}
-	if c.IsSet("lr-cost") {
-		opts.LRCost = c.Float64("lr-cost")
-	}
-	if c.IsSet("lr-potential") {
-		opts.LRPotential = c.Float64("lr-potential")
-	}
-	if c.IsSet("adam-betas") {
-		b, err := parseFloats(c.String("adam-betas"))
-		if err != nil || len(b) != 2 {
-			return fmt.Errorf("--adam-betas %q: want two numbers like 0.9,0.999", c.String("adam-betas"))
-		}
-		opts.Optimizer.AdamBetas = [2]float64{b[0], b[1]}
-	}
-	if previous != nil {
-		opts.StartStep = previous.Training.Steps
+	cfg, err := configFromFlags(c, kind, streams)
+	if err != nil {
+		return err
 	}
 	stderr := c.App.ErrWriter
 	if !quiet(c) {
-		fmt.Fprintf(stderr, "data: %d pairs (%d for validation), %d sources, %d targets; model %s, %d parameters\n",
-			streams.PairX.Rows, pairsIn(valid), streams.SourceX.Rows, streams.TargetY.Rows, kind, len(model.Params()))
+		fmt.Fprintf(stderr, "data: %d pairs (%d for validation), %d sources, %d targets; model %s\n",
+			streams.PairX.Rows, validationPairs(streams.PairX.Rows, cfg.ValidFrac), streams.SourceX.Rows, streams.TargetY.Rows, kind)
 	}
-	progress, finish := newProgress(c, stderr, opts)
-	opts.Progress = progress
-	res, fitErr := eot.Fit(c.Context, model, train, valid, opts)
+	progress, finish := newProgress(c, stderr, cfg.Fit)
+	cfg.Fit.Progress = progress
+	var trained *eot.Trained
+	if prev != nil {
+		trained, err = eot.Resume(c.Context, prev, streams, cfg)
+	} else {
+		trained, err = eot.Train(c.Context, streams, cfg)
+	}
 	finish()
-	if res == nil {
-		return fitErr
-	}
-	if fitErr != nil && !errors.Is(fitErr, context.Canceled) {
-		return fitErr
-	}
-	tr := eot.Training{
-		Steps: opts.StartStep + res.Steps, Seed: seed, DataDigest: eot.DataDigest(streams),
-		Paired: train.PairX.Rows, Sources: streams.SourceX.Rows, Targets: streams.TargetY.Rows, Validation: pairsIn(valid),
-		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
-		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
-	}
-	if previous != nil {
-		tr.History = append(append([]eot.LogEntry(nil), previous.Training.History...), res.History...)
-		tr.Seconds += previous.Training.Seconds
-	}
-	if !math.IsNaN(res.BestValidNLL) {
-		v := res.BestValidNLL
-		tr.BestValidNLL = &v
-	}
-	out := c.String("out")
-	if err := eot.NewModelFile(model, streams.XNames, streams.YNames, scaler, tr).Save(out); err != nil {
+	if trained == nil {
 		return err
 	}
-	if fitErr != nil {
-		return fmt.Errorf("%w; the model after %d steps was saved to %s", fitErr, res.Steps, out)
+	out := c.String("out")
+	if saveErr := trained.Save(out); saveErr != nil {
+		return saveErr
+	}
+	res := trained.Result
+	if err != nil {
+		return fmt.Errorf("%w; the model after %d steps was saved to %s", err, res.Steps, out)
 	}
 	if !quiet(c) {
 		fmt.Fprintf(stderr, "%s after %d steps in %.1fs", res.Stopped, res.Steps, res.Elapsed.Seconds())
-		if tr.BestValidNLL != nil {
-			fmt.Fprintf(stderr, "; best validation NLL %.4f at step %d (standardised units)", *tr.BestValidNLL, res.BestStep)
+		if v := trained.Training.BestValidNLL; v != nil {
+			fmt.Fprintf(stderr, "; best validation NLL %.4f at step %d (standardised units)", *v, res.BestStep)
 		}
 		fmt.Fprintln(stderr)
 	}
@@ -200,23 +119,53 @@ func runFit(c *cli.Context) error {
 	return nil
 }
 
-func pairsIn(s *datasets.Streams) int {
-	if s == nil {
+// validationPairs is how many of n pairs a split with fraction frac holds
+// out (datasets.SplitPairs' count).
+func validationPairs(n int, frac float64) int {
+	if !(frac > 0) || n == 0 {
 		return 0
 	}
-	return s.PairX.Rows
+	return min(int(math.Round(frac*float64(n))), n-1)
 }
 
-// sameColumns checks that data for a resumed model has the model's columns.
-func sameColumns(f *eot.ModelFile, s *datasets.Streams) error {
-	if strings.Join(f.XNames, ",") != strings.Join(s.XNames, ",") || strings.Join(f.YNames, ",") != strings.Join(s.YNames, ",") {
-		return fmt.Errorf("the model was trained on x=%v y=%v, the data has x=%v y=%v", f.XNames, f.YNames, s.XNames, s.YNames)
+// configFromFlags turns the fit flags into a training configuration: the
+// kind's defaults, overridden by every flag given.
+func configFromFlags(c *cli.Context, kind string, s *datasets.Streams) (eot.Config, error) {
+	cfg, err := eot.DefaultConfig(kind)
+	if err != nil {
+		return cfg, err
 	}
-	return nil
+	if cfg.Spec, err = specFromFlags(c, kind, s); err != nil {
+		return cfg, err
+	}
+	o := &cfg.Fit
+	o.Steps, o.BatchSize, o.Schedule = c.Int("steps"), c.Int("batch"), c.String("lr-schedule")
+	o.Optimizer = eot.OptimizerConfig{Name: c.String("optimizer"), AdamBetas: o.Optimizer.AdamBetas, WeightDecay: c.Float64("weight-decay"),
+		Momentum: c.Float64("momentum"), AlphaSign: c.Float64("alpha-sign"), TMax: c.Float64("tmax"), MatrixLR: c.Float64("matrix-lr")}
+	o.ClipNorm, o.ValidEvery, o.Patience, o.KeepBest = c.Float64("clip"), c.Int("valid-every"), c.Int("patience"), c.Bool("keep-best")
+	if c.IsSet("lr-cost") {
+		o.LRCost = c.Float64("lr-cost")
+	}
+	if c.IsSet("lr-potential") {
+		o.LRPotential = c.Float64("lr-potential")
+	}
+	if c.IsSet("adam-betas") {
+		b, err := parseFloats(c.String("adam-betas"))
+		if err != nil || len(b) != 2 {
+			return cfg, fmt.Errorf("--adam-betas %q: want two numbers like 0.9,0.999", c.String("adam-betas"))
+		}
+		o.Optimizer.AdamBetas = [2]float64{b[0], b[1]}
+	}
+	cfg.ValidFrac = c.Float64("valid-frac")
+	if !(cfg.ValidFrac >= 0 && cfg.ValidFrac < 1) {
+		return cfg, fmt.Errorf("--valid-frac %v must be in [0, 1)", cfg.ValidFrac)
+	}
+	cfg.Seed, cfg.Threads = c.Uint64("seed"), threads(c)
+	return cfg, nil
 }
 
-func specFromFlags(c *cli.Context, s *datasets.Streams) (energy.Spec, error) {
-	spec := energy.Spec{Kind: c.String("model"), XDim: s.XDim(), YDim: s.YDim(), Eps: c.Float64("eps")}
+func specFromFlags(c *cli.Context, kind string, s *datasets.Streams) (energy.Spec, error) {
+	spec := energy.Spec{Kind: kind, XDim: s.XDim(), YDim: s.YDim(), Eps: c.Float64("eps")}
 	var err error
 	if spec.CostHidden, err = parseSizes("cost-hidden", c.String("cost-hidden")); err != nil {
 		return spec, err
@@ -242,19 +191,6 @@ func specFromFlags(c *cli.Context, s *datasets.Streams) (energy.Spec, error) {
 		return spec, err
 	}
 	return spec, nil
-}
-
-// newModel initialises a model of spec from the (standardised) training
-// data.
-func newModel(spec energy.Spec, train *datasets.Streams, rng *rand.Rand) (energy.Model, error) {
-	switch spec.Kind {
-	case energy.KindGMM:
-		t := train.AllTargets()
-		return gmm.New(spec, t.Data, t.Rows, rng)
-	case energy.KindNeural:
-		return neural.New(spec, rng)
-	}
-	return nil, fmt.Errorf("%w: unknown model kind %q", energy.ErrSpec, spec.Kind)
 }
 
 // parseSizes reads a comma list of positive layer sizes; "" is none.

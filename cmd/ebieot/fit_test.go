@@ -173,7 +173,7 @@ func TestFitAndModelErrors(t *testing.T) {
 	}{
 		"stray argument": {[]string{"fit", "--data", data, "--x-cols", "x*", "extra", "--out", out}, `unexpected argument "extra"`},
 		"no data":        {[]string{"fit", "--out", out}, "no data"},
-		"bad kind":       {[]string{"fit", "--data", data, "--x-cols", "x*", "--model", "flow", "--out", out}, `unknown kind "flow"`},
+		"bad kind":       {[]string{"fit", "--data", data, "--x-cols", "x*", "--model", "flow", "--out", out}, `unknown model kind "flow"`},
 		"bad hidden":     {[]string{"fit", "--data", data, "--x-cols", "x*", "--cost-hidden", "12,x", "--out", out}, "--cost-hidden"},
 		"bad eps":        {[]string{"fit", "--data", data, "--x-cols", "x*", "--eps", "0", "--out", out}, "eps"},
 		"bad frac":       {[]string{"fit", "--data", data, "--x-cols", "x*", "--valid-frac", "1", "--out", out}, "--valid-frac"},

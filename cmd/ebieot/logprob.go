@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/ebieot/ebieot/datasets"
-	"github.com/ebieot/ebieot/energy"
 	"github.com/ebieot/ebieot/eot"
 )
 
@@ -32,46 +30,35 @@ logprob_se column.`,
 }
 
 func runLogprob(c *cli.Context) error {
-	mf, model, err := eot.LoadModel(c.String("model"))
+	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err
 	}
-	x, y, _, err := readPairs(c.String("pairs"), mf, "")
+	trained.SetThreads(threads(c))
+	x, y, _, err := readPairs(c.String("pairs"), trained, "")
 	if err != nil {
 		return err
 	}
-	dx, dy := mf.Spec.XDim, mf.Spec.YDim
-	xs, ys := mf.Scaler.X.Transform(x), mf.Scaler.Y.Transform(y)
-	// Densities in original units: p(y|x) = p̃(ỹ|x̃) / Π std_y.
-	jac := mf.Scaler.Y.LogDetJacobian()
+	lp, se, _, err := trained.LogProb(c.Context, x, y, eot.LogProbOptions{Samples: c.Int("samples"), Seed: c.Uint64("seed")})
+	if err != nil {
+		return fmt.Errorf("logprob: %w", err)
+	}
+	dx, dy := x.Cols, y.Cols
 	extra := 1
-	estimator, isEstimator := model.(eot.LogProbEstimator)
-	density, isDensity := model.(energy.Density)
-	if !isDensity {
-		if !isEstimator {
-			return fmt.Errorf("logprob: %w (kind %q)", eot.ErrNoDensity, mf.Spec.Kind)
-		}
+	header := append(append(append([]string(nil), trained.XNames...), trained.YNames...), "logprob")
+	if se != nil {
 		extra = 2
+		header = append(header, "logprob_se")
 	}
 	out := datasets.NewMatrix(x.Rows, dx+dy+extra)
 	for i := 0; i < x.Rows; i++ {
 		row := out.Row(i)
 		copy(row, x.Row(i))
 		copy(row[dx:], y.Row(i))
-		if isDensity {
-			row[dx+dy] = density.LogProb(xs.Row(i), ys.Row(i)) - jac
-			continue
+		row[dx+dy] = lp[i]
+		if se != nil {
+			row[dx+dy+1] = se[i]
 		}
-		rng := rand.New(rand.NewPCG(c.Uint64("seed"), uint64(i)))
-		lp, se, err := estimator.LogProbEstimate(c.Context, xs.Row(i), ys.Row(i), c.Int("samples"), rng)
-		if err != nil {
-			return fmt.Errorf("logprob row %d: %w", i+1, err)
-		}
-		row[dx+dy], row[dx+dy+1] = lp-jac, se
-	}
-	header := append(append(append([]string(nil), mf.XNames...), mf.YNames...), "logprob")
-	if extra == 2 {
-		header = append(header, "logprob_se")
 	}
 	if err := datasets.WriteTableCSV(c.String("out"), header, out); err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,31 +33,26 @@ func runSample(c *cli.Context) error {
 	if n < 1 {
 		return fmt.Errorf("--n %d must be positive", n)
 	}
-	mf, model, err := eot.LoadModel(c.String("model"))
+	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err
 	}
-	x, _, err := datasets.ReadMatrixCSV(c.String("x"), mf.XNames)
+	trained.SetThreads(threads(c))
+	x, _, err := datasets.ReadMatrixCSV(c.String("x"), trained.XNames)
 	if err != nil {
 		return err
 	}
-	xs := mf.Scaler.X.Transform(x)
-	dy := mf.Spec.YDim
-	ys := datasets.NewMatrix(x.Rows*n, dy)
-	seed := c.Uint64("seed")
-	for i := 0; i < x.Rows; i++ {
-		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		if err := model.Sample(c.Context, xs.Row(i), n, rng, ys.Data[i*n*dy:(i+1)*n*dy]); err != nil {
-			return fmt.Errorf("sample row %d: %w", i+1, err)
-		}
+	y, err := trained.Sample(c.Context, x, n, c.Uint64("seed"))
+	if err != nil {
+		return err
 	}
-	y := mf.Scaler.Y.Inverse(ys)
-	out := datasets.NewMatrix(x.Rows*n, mf.Spec.XDim+dy)
+	dx := x.Cols
+	out := datasets.NewMatrix(x.Rows*n, dx+y.Cols)
 	for r := 0; r < out.Rows; r++ {
 		copy(out.Row(r), x.Row(r/n))
-		copy(out.Row(r)[mf.Spec.XDim:], y.Row(r))
+		copy(out.Row(r)[dx:], y.Row(r))
 	}
-	header := append(append([]string(nil), mf.XNames...), mf.YNames...)
+	header := append(append([]string(nil), trained.XNames...), trained.YNames...)
 	if err := datasets.WriteTableCSV(c.String("out"), header, out); err != nil {
 		return err
 	}

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/parallel"
 	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
@@ -38,30 +36,19 @@ func (g *Model) newPotential() *potential {
 }
 
 // forBlocks calls fn on consecutive blocks of evalBlockRows rows, on up to
-// GOMAXPROCS goroutines, each with its own scratch; it stops early (and
-// returns the error) when ctx is cancelled.
-func forBlocks(ctx context.Context, p *potential, rows int, fn func(block, lo, hi int, sc *rowScratch)) error {
+// the model's thread count of goroutines, each with its own scratch; it
+// stops early (and returns the error) when ctx is cancelled.
+func (g *Model) forBlocks(ctx context.Context, p *potential, rows int, fn func(block, lo, hi int, sc *rowScratch)) error {
 	blocks := (rows + evalBlockRows - 1) / evalBlockRows
-	workers := min(runtime.GOMAXPROCS(0), blocks)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sc := newRowScratch(p)
-			for ctx.Err() == nil {
-				k := int(next.Add(1)) - 1
-				if k >= blocks {
-					return
-				}
-				lo := k * evalBlockRows
-				fn(k, lo, min(rows, lo+evalBlockRows), sc)
-			}
-		}()
-	}
-	wg.Wait()
-	return ctx.Err()
+	scratch := make([]*rowScratch, parallel.Workers(g.threads, blocks))
+	return parallel.For(ctx, g.threads, blocks, func(w, k int) error {
+		if scratch[w] == nil {
+			scratch[w] = newRowScratch(p)
+		}
+		lo := k * evalBlockRows
+		fn(k, lo, min(rows, lo+evalBlockRows), scratch[w])
+		return nil
+	})
 }
 
 // Cost returns c(x, y), or NaN if the lengths do not match the spec.
@@ -118,7 +105,7 @@ func (g *Model) LogProbBatch(ctx context.Context, x, y []float64, rows int, dst 
 	p := g.newPotential()
 	logv, b := g.heads(x, rows)
 	M := g.spec.CostComponents
-	return forBlocks(ctx, p, rows, func(_, lo, hi int, sc *rowScratch) {
+	return g.forBlocks(ctx, p, rows, func(_, lo, hi int, sc *rowScratch) {
 		for i := lo; i < hi; i++ {
 			lv, bi, yi := logv[i*M:(i+1)*M], b[i*M*dy:(i+1)*M*dy], y[i*dy:(i+1)*dy]
 			f := p.logPotential(yi, &sc.pot)
@@ -244,7 +231,7 @@ func (g *Model) SampleBatch(ctx context.Context, x []float64, rows int, rng *ran
 		seeds[i] = rng.Uint64()
 	}
 	se := math.Sqrt(s.Eps)
-	return forBlocks(ctx, p, rows, func(block, lo, hi int, sc *rowScratch) {
+	return g.forBlocks(ctx, p, rows, func(block, lo, hi int, sc *rowScratch) {
 		r := rand.New(rand.NewPCG(seeds[2*block], seeds[2*block+1]))
 		xi := make([]float64, D)
 		for i := lo; i < hi; i++ {

@@ -60,8 +60,13 @@ type Model struct {
 	offA       int // N × Dy means
 	offCov     int // raw_A (N × Dy) or packed Cholesky factors (N × Dy(Dy+1)/2)
 
-	work lossWork
+	threads int // goroutines per call; 0 = one per CPU
+	work    lossWork
 }
+
+// SetThreads sets the number of goroutines LossGrad and the batch methods
+// use (0 = one per CPU). Results do not depend on it.
+func (g *Model) SetThreads(n int) { g.threads = n }
 
 // packedLen is the number of entries of a packed lower triangle of size d.
 func packedLen(d int) int { return d * (d + 1) / 2 }

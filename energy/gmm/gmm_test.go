@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -371,7 +370,7 @@ func TestGMMLossGradDeterministic(t *testing.T) {
 	g := testGMM(t, spec, 15)
 	b := testBatch(testRNG(16), spec, 70, 150, 130)
 	run := func(procs int) (energy.LossTerms, []float64) {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		g.SetThreads(procs)
 		grad := make([]float64, len(g.Params()))
 		terms, err := g.LossGrad(context.Background(), b, grad, nil)
 		if err != nil {
@@ -383,11 +382,11 @@ func TestGMMLossGradDeterministic(t *testing.T) {
 	for _, procs := range []int{1, 2, 3, 8} {
 		t2, g2 := run(procs)
 		if t1 != t2 {
-			t.Errorf("GOMAXPROCS %d: terms %+v, with 1 thread %+v", procs, t2, t1)
+			t.Errorf("%d threads: terms %+v, with 1 thread %+v", procs, t2, t1)
 		}
 		for i := range g1 {
 			if math.Float64bits(g1[i]) != math.Float64bits(g2[i]) {
-				t.Fatalf("GOMAXPROCS %d: gradient[%d] = %v, with 1 thread %v", procs, i, g2[i], g1[i])
+				t.Fatalf("%d threads: gradient[%d] = %v, with 1 thread %v", procs, i, g2[i], g1[i])
 			}
 		}
 	}
@@ -401,7 +400,7 @@ func TestGMMSampleBatchIndependentOfThreads(t *testing.T) {
 	const rows = 300
 	xs := randn(testRNG(18), rows*spec.XDim, 1)
 	draw := func(procs int) []float64 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		g.SetThreads(procs)
 		ys := make([]float64, rows*spec.YDim)
 		if err := g.SampleBatch(context.Background(), xs, rows, testRNG(19), ys); err != nil {
 			t.Fatal(err)
@@ -970,7 +969,7 @@ func TestGMMLossGradDeterministicSwissRoll(t *testing.T) {
 	g := testGMM(t, spec, 25)
 	b := testBatch(testRNG(26), spec, 128, 128, 128)
 	run := func(procs int) (energy.LossTerms, []float64) {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		g.SetThreads(procs)
 		grad := make([]float64, len(g.Params()))
 		terms, err := g.LossGrad(context.Background(), b, grad, nil)
 		if err != nil {
@@ -982,11 +981,11 @@ func TestGMMLossGradDeterministicSwissRoll(t *testing.T) {
 	for _, procs := range []int{1, 2, 3, 8, 2} {
 		t2, g2 := run(procs)
 		if t1 != t2 {
-			t.Errorf("GOMAXPROCS %d: terms %+v, with 1 thread %+v", procs, t2, t1)
+			t.Errorf("%d threads: terms %+v, with 1 thread %+v", procs, t2, t1)
 		}
 		for i := range g1 {
 			if math.Float64bits(g1[i]) != math.Float64bits(g2[i]) {
-				t.Fatalf("GOMAXPROCS %d: gradient[%d] = %v, with 1 thread %v", procs, i, g2[i], g1[i])
+				t.Fatalf("%d threads: gradient[%d] = %v, with 1 thread %v", procs, i, g2[i], g1[i])
 			}
 		}
 	}

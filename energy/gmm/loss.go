@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/parallel"
 	"github.com/ebieot/ebieot/internal/vecmath"
 )
 
@@ -47,7 +45,7 @@ func (g *Model) potGradLen() int {
 // log-softmaxes, the softplus and (by backpropagation) the x-networks. A
 // stream with no rows contributes 0 and no gradient. rng is unused: the GMM
 // gradient is exact. The work is split into fixed blocks of rows run on
-// GOMAXPROCS goroutines and reduced in a fixed order, so the result is
+// the model's thread count of goroutines (see SetThreads) and reduced in a fixed order, so the result is
 // bit-identical for any thread count. Scratch buffers live in the model and
 // are reused; a call allocates only a few small objects for its goroutines.
 //
@@ -162,35 +160,19 @@ func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _
 		t.loss = sum
 	}
 
-	workers := min(runtime.GOMAXPROCS(0), len(w.tasks))
+	workers := parallel.Workers(g.threads, len(w.tasks))
 	for len(w.workers) < workers {
 		w.workers = append(w.workers, &rowScratch{})
 	}
 	for _, sc := range w.workers[:workers] {
 		sc.size(p)
 	}
-	if workers <= 1 {
-		for i := range w.tasks {
-			run(&w.tasks[i], w.workers[0])
-		}
-	} else {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for k := range workers {
-			wg.Add(1)
-			go func(sc *rowScratch) {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(w.tasks) {
-						return
-					}
-					run(&w.tasks[i], sc)
-				}
-			}(w.workers[k])
-		}
-		wg.Wait()
-	}
+	// The context was checked on entry; a step is short, so the blocks
+	// are not interrupted halfway.
+	_ = parallel.For(context.Background(), workers, len(w.tasks), func(k, i int) error {
+		run(&w.tasks[i], w.workers[k])
+		return nil
+	})
 
 	var terms energy.LossTerms
 	w.potGrad = grow(w.potGrad, accLen)

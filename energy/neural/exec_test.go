@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
 
@@ -141,7 +140,7 @@ func TestNNThinProducts(t *testing.T) {
 
 // Blocks go to whichever worker is free; for a given block split the
 // samples and the gradient must not depend on that. More than 2·512 rows
-// make three blocks at GOMAXPROCS 1 and 2 alike, run by one and by two
+// make three blocks at 1 and 2 threads alike, run by one and by two
 // workers.
 func TestNeuralBlocksIndependentOfWorkers(t *testing.T) {
 	const rows = 2*maxBlockRows + 77
@@ -150,11 +149,11 @@ func TestNeuralBlocksIndependentOfWorkers(t *testing.T) {
 	xc, yc, wc := normals(rng, 2*rows), normals(rng, 2*rows), normals(rng, rows)
 	yf, wf := normals(rng, 2*rows), normals(rng, rows)
 	run := func(procs int) (ys, grad []float64) {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		if blocks := len(rowBlocks(rows)) - 1; blocks != 3 {
-			t.Fatalf("GOMAXPROCS %d: %d blocks, want 3", procs, blocks)
-		}
 		n := testModel(t, 29)
+		n.SetThreads(procs)
+		if blocks := len(n.rowBlocks(rows)) - 1; blocks != 3 {
+			t.Fatalf("%d threads: %d blocks, want 3", procs, blocks)
+		}
 		ys = slices.Clone(y0)
 		if err := n.sampleRows(context.Background(), xs, ys, rand.New(rand.NewPCG(6, 6))); err != nil {
 			t.Fatal(err)

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/parallel"
 )
 
 // minBlockRows is the smallest row block worth a goroutine of its own: below
@@ -52,7 +50,13 @@ type Model struct {
 	buffer          *ReplayBuffer
 	workers         []workerState
 	blockGrads      [][]float64 // trainRows' gradients of blocks 1, 2, …
+	threads         int         // goroutines per call; 0 = one per CPU
 }
+
+// SetThreads sets the number of goroutines the model's row blocks run on
+// (0 = one per CPU). The block boundaries depend on it, so results depend
+// on the seed and the thread count.
+func (n *Model) SetThreads(threads int) { n.threads = threads }
 
 // workerState holds one goroutine's graphs: a graph's ops keep their outputs
 // in buffers of their own, so a graph must not run in two goroutines at
@@ -239,7 +243,7 @@ func (n *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, r
 // where ŷ ~ π(·|x) is drawn for each source x by Langevin dynamics started
 // from the replay buffer, then pushed into it. Paired and Target are exact;
 // LogPartition and Total are NaN. rng drives the chain starts and noise;
-// the result is deterministic for a given rng state and GOMAXPROCS.
+// the result is deterministic for a given rng state and thread count.
 func (n *Model) LossGradStats(ctx context.Context, b *energy.Batch, grad []float64, rng *rand.Rand) (Loss, error) {
 	nan := math.NaN()
 	out := Loss{LossTerms: energy.LossTerms{Paired: nan, Target: nan, LogPartition: nan, Total: nan}, Contrastive: nan}
@@ -370,8 +374,8 @@ func (n *Model) Sample(ctx context.Context, x []float64, count int, rng *rand.Ra
 // reproducible. Blocks are not made smaller to balance load: the matrix
 // products lose efficiency with fewer rows (one OpenBLAS thread multiplies
 // 128×256 by 256×256 at 42 GFLOP/s here, 64 rows at 38, 32 at 33, 16 at 23).
-func rowBlocks(rows int) []int {
-	k := max(1, min(runtime.GOMAXPROCS(0), rows/minBlockRows), (rows+maxBlockRows-1)/maxBlockRows)
+func (n *Model) rowBlocks(rows int) []int {
+	k := max(1, min(parallel.Threads(n.threads), rows/minBlockRows), (rows+maxBlockRows-1)/maxBlockRows)
 	bounds := make([]int, k+1)
 	for i := range bounds {
 		bounds[i] = i * rows / k
@@ -380,47 +384,16 @@ func rowBlocks(rows int) []int {
 }
 
 // workerCount is the number of goroutines forBlocks uses for blocks.
-func workerCount(blocks int) int { return max(1, min(runtime.GOMAXPROCS(0), blocks)) }
+func (n *Model) workerCount(blocks int) int { return parallel.Workers(n.threads, blocks) }
 
 // forBlocks runs do(worker, block) for every block on workerCount(blocks)
 // goroutines, which take the next block as they become free, and returns
 // the error of the lowest failing block. do must not depend on which worker
 // runs a block except through per-worker scratch state (graphs): results
 // are then independent of the scheduling.
-func forBlocks(blocks int, do func(worker, block int) error) error {
-	workers := workerCount(blocks)
-	errs := make([]error, blocks)
-	if workers == 1 {
-		for b := range blocks {
-			if errs[b] = do(0, b); errs[b] != nil {
-				return errs[b]
-			}
-		}
-		return nil
-	}
-	var next atomic.Int64
-	var failed atomic.Bool
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for !failed.Load() {
-				b := int(next.Add(1) - 1)
-				if b >= blocks {
-					return
-				}
-				if errs[b] = do(w, b); errs[b] != nil {
-					failed.Store(true)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+func (n *Model) forBlocks(blocks int, do func(worker, block int) error) error {
+	// Cancellation is checked by the callers between Langevin steps.
+	return parallel.For(context.Background(), n.threads, blocks, do)
 }
 
 func (n *Model) worker(k int) *workerState {
@@ -466,7 +439,7 @@ func (w *workerState) train(n *Model, costRows, potRows int) (*trainGraph, error
 func (n *Model) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
 	chunks := (len(dst) + evalRows - 1) / evalRows
-	graphs := make([]*evalGraph, workerCount(chunks))
+	graphs := make([]*evalGraph, n.workerCount(chunks))
 	for w := range graphs {
 		wk := n.worker(w)
 		if wk.eval == nil {
@@ -479,7 +452,7 @@ func (n *Model) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 		graphs[w] = wk.eval
 	}
 	invEps := 1 / n.spec.Eps
-	return forBlocks(chunks, func(w, c int) error {
+	return n.forBlocks(chunks, func(w, c int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -491,10 +464,10 @@ func (n *Model) energyRows(ctx context.Context, xs, ys, dst []float64) error {
 // sampleRows runs the Langevin chains y_i | x_i in place, block by block on
 // the worker goroutines, each block with its own generator seeded from rng
 // in block order, so the result depends on rng and the block split (rows
-// and GOMAXPROCS) but not on which worker runs which block.
+// and the thread count) but not on which worker runs which block.
 func (n *Model) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand) error {
 	dx, dy := n.spec.XDim, n.spec.YDim
-	bounds := rowBlocks(len(ys) / dy)
+	bounds := n.rowBlocks(len(ys) / dy)
 	blocks := len(bounds) - 1
 	rngs := make([]*rand.Rand, blocks)
 	for k := range rngs {
@@ -503,7 +476,7 @@ func (n *Model) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand
 	// Every worker gets a graph for every block size (at most two differ)
 	// before the goroutines start, since any worker may take any block and
 	// the worker list may grow here.
-	graphs := make([]map[int]*samplerGraph, workerCount(blocks))
+	graphs := make([]map[int]*samplerGraph, n.workerCount(blocks))
 	for w := range graphs {
 		graphs[w] = map[int]*samplerGraph{}
 		for b := range blocks {
@@ -519,7 +492,7 @@ func (n *Model) sampleRows(ctx context.Context, xs, ys []float64, rng *rand.Rand
 		}
 	}
 	invEps := 1 / n.spec.Eps
-	return forBlocks(blocks, func(w, b int) error {
+	return n.forBlocks(blocks, func(w, b int) error {
 		lo, hi := bounds[b], bounds[b+1]
 		g := graphs[w][hi-lo]
 		if err := g.setX(xs[lo*dx : hi*dx]); err != nil {
@@ -539,12 +512,12 @@ func (n *Model) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f []
 	}
 	dx, dy := n.spec.XDim, n.spec.YDim
 	nc, nf := len(wc), len(wf)
-	blocks := len(rowBlocks(max(nc, nf))) - 1
+	blocks := len(n.rowBlocks(max(nc, nf))) - 1
 	cb, fb := make([]int, blocks+1), make([]int, blocks+1)
 	for k := range cb {
 		cb[k], fb[k] = k*nc/blocks, k*nf/blocks
 	}
-	graphs := make([]map[[2]int]*trainGraph, workerCount(blocks))
+	graphs := make([]map[[2]int]*trainGraph, n.workerCount(blocks))
 	for w := range graphs {
 		graphs[w] = map[[2]int]*trainGraph{}
 		for b := range blocks {
@@ -571,7 +544,7 @@ func (n *Model) trainRows(ctx context.Context, xc, yc, wc, yf, wf, grad, c, f []
 		}
 		clear(n.blockGrads[b])
 	}
-	err := forBlocks(blocks, func(w, b int) error {
+	err := n.forBlocks(blocks, func(w, b int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

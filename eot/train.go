@@ -1,0 +1,135 @@
+package eot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/energy"
+)
+
+// Train fits a model of π(y|x) to data given in the user's units: it fits
+// the scaler (Config.Scaling), holds out Config.ValidFrac of the pairs for
+// validation, initialises a model of Config.Spec and trains it with
+// Config.Fit. The result converts to and from the user's units and carries
+// the training record that model files store.
+//
+// On cancellation of ctx it returns the model trained so far together with
+// an error wrapping ctx.Err(), so that the caller can still save it.
+func Train(ctx context.Context, data *datasets.Streams, cfg Config) (*Trained, error) {
+	cfg = cfg.clone()
+	if err := data.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	var scaler datasets.Scaler
+	switch cfg.Scaling {
+	case Standardize:
+		scaler = datasets.FitScaler(data)
+	case Raw:
+		scaler = datasets.IdentityScaler(data.XDim(), data.YDim())
+	default:
+		return nil, fmt.Errorf("train: unknown scaling %d", cfg.Scaling)
+	}
+	return train(ctx, data, scaler, nil, cfg)
+}
+
+// Resume continues training prev on data (the same columns; the data may
+// be new) with prev's architecture and scaler and cfg's training loop:
+// cfg.Fit.Steps more steps, numbered after prev's.
+func Resume(ctx context.Context, prev *Trained, data *datasets.Streams, cfg Config) (*Trained, error) {
+	cfg = cfg.clone()
+	if err := prev.CheckColumns(data); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	return train(ctx, data, prev.Scaler, prev, cfg)
+}
+
+// TrainPairsOnly is Train on the pairs of data alone, in the given scaler's
+// coordinates: the unpaired x's and y's are dropped, so the sources and
+// targets are the pairs' own. Set against a model trained on everything, it
+// measures what the unpaired data add.
+func TrainPairsOnly(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, cfg Config) (*Trained, error) {
+	cfg = cfg.clone()
+	pairs := &datasets.Streams{XNames: data.XNames, YNames: data.YNames, PairX: data.PairX, PairY: data.PairY,
+		SourceX: datasets.NewMatrix(0, data.XDim()), TargetY: datasets.NewMatrix(0, data.YDim())}
+	if pairs.PairX.Rows < 2 {
+		return nil, fmt.Errorf("pairs-only model: %w: %d pairs, need at least 2", ErrNoData, pairs.PairX.Rows)
+	}
+	t, err := train(ctx, pairs, scaler, nil, cfg)
+	if err != nil {
+		return t, fmt.Errorf("pairs-only model: %w", err)
+	}
+	return t, nil
+}
+
+// train is Train and Resume after the scaler is known: prev, if not nil,
+// supplies the model and the step count to continue from.
+func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, prev *Trained, cfg Config) (*Trained, error) {
+	if err := scaler.Check(data); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if !(cfg.ValidFrac >= 0 && cfg.ValidFrac < 1) {
+		return nil, fmt.Errorf("train: validation fraction %v must be in [0, 1)", cfg.ValidFrac)
+	}
+	// One generator for the split and then the initialisation, in that
+	// order: a model file names the seed, and this makes it reproducible.
+	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
+	scaled := scaler.Apply(data)
+	trainSet, valid := scaled, (*datasets.Streams)(nil)
+	if cfg.ValidFrac > 0 {
+		trainSet, valid = datasets.SplitPairs(scaled, cfg.ValidFrac, rng)
+	}
+	var model energy.Model
+	opts := cfg.Fit
+	opts.Seed, opts.Threads = cfg.Seed, cfg.Threads
+	if prev != nil {
+		model = prev.Model
+		opts.StartStep = prev.Training.Steps
+	} else {
+		spec := cfg.Spec
+		spec.XDim, spec.YDim = data.XDim(), data.YDim()
+		var err error
+		if model, err = NewModel(spec, trainSet, rng); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	res, fitErr := Fit(ctx, model, trainSet, valid, opts)
+	if res == nil {
+		return nil, fitErr
+	}
+	if fitErr != nil && !errors.Is(fitErr, context.Canceled) && !errors.Is(fitErr, context.DeadlineExceeded) {
+		return nil, fitErr
+	}
+	tr := Training{
+		Steps: opts.StartStep + res.Steps, Seed: cfg.Seed, DataDigest: DataDigest(data),
+		Paired: trainSet.PairX.Rows, Sources: data.SourceX.Rows, Targets: data.TargetY.Rows, Validation: pairsIn(valid),
+		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
+		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
+		ClipNorm: opts.ClipNorm, ValidFrac: cfg.ValidFrac, ValidEvery: opts.ValidEvery, Patience: opts.Patience, KeepBest: opts.KeepBest,
+		Scaling: cfg.Scaling,
+	}
+	if tr.Schedule == "" {
+		tr.Schedule = ScheduleConstant
+	}
+	if prev != nil {
+		tr.History = append(append([]LogEntry(nil), prev.Training.History...), res.History...)
+		tr.Seconds += prev.Training.Seconds
+	}
+	if !math.IsNaN(res.BestValidNLL) {
+		v := res.BestValidNLL
+		tr.BestValidNLL = &v
+	}
+	t := &Trained{Model: model, XNames: append([]string(nil), data.XNames...), YNames: append([]string(nil), data.YNames...),
+		Scaler: scaler, Training: tr, Result: res}
+	return t, fitErr
+}
+
+func pairsIn(s *datasets.Streams) int {
+	if s == nil {
+		return 0
+	}
+	return s.PairX.Rows
+}

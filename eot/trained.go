@@ -1,0 +1,144 @@
+package eot
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/energy"
+)
+
+// Trained is a fitted model of π(y|x) together with what it needs to work
+// in the user's units: its column names, the scaler between those units and
+// the model's coordinates, and the training record. Its methods take and
+// return values in the user's units; Model works in the scaled ones.
+type Trained struct {
+	Model          energy.Model
+	XNames, YNames []string
+	Scaler         datasets.Scaler
+	Training       Training
+	// Result is the run that produced the model (nil after Load).
+	Result *Result
+}
+
+// Load reads a model file.
+func Load(path string) (*Trained, error) {
+	f, m, err := LoadModel(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Trained{Model: m, XNames: f.XNames, YNames: f.YNames, Scaler: f.Scaler, Training: f.Training}, nil
+}
+
+// File returns the model file of t, holding a copy of the parameters.
+func (t *Trained) File() *ModelFile {
+	return NewModelFile(t.Model, t.XNames, t.YNames, t.Scaler, t.Training)
+}
+
+// Save writes the model file atomically.
+func (t *Trained) Save(path string) error { return t.File().Save(path) }
+
+// Spec returns the model's spec.
+func (t *Trained) Spec() energy.Spec { return t.Model.Spec() }
+
+// SetThreads sets the number of goroutines the model uses (0 = one per
+// CPU), for models that split their work.
+func (t *Trained) SetThreads(n int) {
+	if th, ok := t.Model.(energy.Threaded); ok {
+		th.SetThreads(n)
+	}
+}
+
+// Config returns the configuration that trained t, as far as the training
+// record holds it (Fit.Steps is the total number of steps), for training a
+// comparable model such as the pairs-only baseline.
+func (t *Trained) Config() Config {
+	tr := t.Training
+	c := Config{Spec: t.Spec(), ValidFrac: tr.ValidFrac, Scaling: tr.Scaling, Seed: tr.Seed}
+	c.Fit = Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
+		Optimizer: tr.Optimizer, Schedule: tr.Schedule, ClipNorm: tr.ClipNorm, ValidEvery: tr.ValidEvery, Patience: tr.Patience, KeepBest: tr.KeepBest}
+	return c
+}
+
+// Sample draws n samples of y ~ π(·|x) for every row of x, in the user's
+// units: rows [i·n, (i+1)·n) of the result belong to row i of x. Row i has
+// its own random stream (seed, i), so a row's samples do not depend on the
+// other rows.
+func (t *Trained) Sample(ctx context.Context, x datasets.Matrix, n int, seed uint64) (datasets.Matrix, error) {
+	if err := t.checkX(x); err != nil {
+		return datasets.Matrix{}, err
+	}
+	if n < 1 {
+		return datasets.Matrix{}, fmt.Errorf("sample: %d samples per row; need at least 1", n)
+	}
+	return SampleEach(ctx, t.Model, t.Scaler, x, n, seed)
+}
+
+// LogProbOptions control Trained.LogProb for models without an exact
+// density.
+type LogProbOptions struct {
+	Samples int    // importance samples per row (default 1024)
+	Seed    uint64 // row i uses the stream (Seed, i)
+}
+
+// LogProb returns log π(y_i|x_i) for every row, in the user's units (the
+// scaler's Jacobian is included, so values compare across models fitted
+// with different scalings). exact reports whether the values are exact;
+// otherwise they are importance-sampling estimates and stderr holds their
+// standard errors (nil when exact).
+func (t *Trained) LogProb(ctx context.Context, x, y datasets.Matrix, opt LogProbOptions) (lp, stderr []float64, exact bool, err error) {
+	if err := t.checkX(x); err != nil {
+		return nil, nil, false, err
+	}
+	if y.Cols != len(t.YNames) || y.Rows != x.Rows {
+		return nil, nil, false, fmt.Errorf("log-density: %w: %d×%d y for %d rows of a model with %d y columns", energy.ErrShape, y.Rows, y.Cols, x.Rows, len(t.YNames))
+	}
+	if opt.Samples == 0 {
+		opt.Samples = 1024
+	}
+	xs, ys := t.Scaler.X.Transform(x), t.Scaler.Y.Transform(y)
+	jac := t.Scaler.Y.LogDetJacobian()
+	lp = make([]float64, x.Rows)
+	switch m := t.Model.(type) {
+	case energy.Density:
+		for i := range lp {
+			lp[i] = m.LogProb(xs.Row(i), ys.Row(i)) - jac
+		}
+		return lp, nil, true, nil
+	case LogProbEstimator:
+		stderr = make([]float64, x.Rows)
+		for i := range lp {
+			rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
+			v, se, err := m.LogProbEstimate(ctx, xs.Row(i), ys.Row(i), opt.Samples, rng)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("log-density of row %d: %w", i+1, err)
+			}
+			lp[i], stderr[i] = v-jac, se
+		}
+		return lp, stderr, false, nil
+	}
+	return nil, nil, false, fmt.Errorf("log-density: %w (kind %q)", ErrNoDensity, t.Model.Spec().Kind)
+}
+
+// Evaluate scores the model on held-out pairs given in the user's units.
+func (t *Trained) Evaluate(ctx context.Context, x, y datasets.Matrix, opt EvalOptions) (*Report, error) {
+	return Evaluate(ctx, t.Model, t.Scaler, x, y, opt)
+}
+
+func (t *Trained) checkX(x datasets.Matrix) error {
+	if x.Cols != len(t.XNames) {
+		return fmt.Errorf("%w: x has %d columns, the model %d (%v)", energy.ErrShape, x.Cols, len(t.XNames), t.XNames)
+	}
+	return x.Validate()
+}
+
+// CheckColumns reports whether data s has the model's x and y columns, in
+// order (for resuming, or for refitting a baseline on the training data).
+func (t *Trained) CheckColumns(s *datasets.Streams) error {
+	if !slices.Equal(t.XNames, s.XNames) || !slices.Equal(t.YNames, s.YNames) {
+		return fmt.Errorf("the model was trained on x=%v y=%v, the data has x=%v y=%v", t.XNames, t.YNames, s.XNames, s.YNames)
+	}
+	return nil
+}
