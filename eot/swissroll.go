@@ -67,7 +67,7 @@ func (o SwissRollOptions) withDefaults() SwissRollOptions {
 		o.N = 1024
 	}
 	if o.K == 0 {
-		o.K = datasets.SwissRollBatch
+		o.K = SwissRollBatch
 	}
 	if o.Probes == nil {
 		o.Probes = [][]float64{{-2, 0}, {2, 2}, {0, 0}}
@@ -82,7 +82,7 @@ func (o SwissRollOptions) withDefaults() SwissRollOptions {
 // paper does. Unconditional: N fresh x ~ N(0, I), one model sample each,
 // against N fresh Swiss-roll points. Conditional: at each probe x0, N model
 // samples against N ground-truth samples of the entropic OT conditional
-// (datasets.SwissRollConditional with minibatches of K). Distances are the
+// (SwissRollConditional with minibatches of K). Distances are the
 // unbiased MMD² (RBF mixture, median bandwidth of the real sample) and the
 // debiased Sinkhorn divergence (cost ½‖x−y‖²), each also computed the
 // authors' way (see Distances).
@@ -113,7 +113,7 @@ func EvaluateSwissRoll(ctx context.Context, model Sampler, scaler datasets.Scale
 		if len(x0) != 2 {
 			return nil, fmt.Errorf("swiss-roll evaluation: probe %v is not 2-D", x0)
 		}
-		truth, err := datasets.SwissRollConditional(ctx, rng, x0, o.N, o.K)
+		truth, err := SwissRollConditional(ctx, rng, x0, o.N, o.K)
 		if err != nil {
 			return nil, fmt.Errorf("swiss-roll evaluation: ground truth at %v: %w", x0, err)
 		}

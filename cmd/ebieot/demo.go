@@ -78,11 +78,11 @@ func runDemo(c *cli.Context) error {
 
 	step("generating the OT-paired Swiss roll: 128 pairs, 1024 sources, 1024 targets, 512 held-out pairs")
 	rng := rand.New(rand.NewPCG(seed, 0x64656d6f)) // "demo"
-	streams, err := datasets.SwissRollBenchmark(ctx, rng, 128, 1024, 1024)
+	streams, err := eot.SwissRollBenchmark(ctx, rng, 128, 1024, 1024)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	held, err := datasets.SwissRollBenchmark(ctx, rng, 512, 0, 0)
+	held, err := eot.SwissRollBenchmark(ctx, rng, 512, 0, 0)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

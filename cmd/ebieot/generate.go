@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/eot"
 )
 
 func generateCommand() *cli.Command {
@@ -107,7 +108,7 @@ with the rotation cost of the paper (method.md §7.1). The paper's benchmark use
 			if err != nil {
 				return err
 			}
-			s, err := datasets.SwissRollBenchmark(c.Context, generateRNG(c), paired, sources, targets)
+			s, err := eot.SwissRollBenchmark(c.Context, generateRNG(c), paired, sources, targets)
 			if err != nil {
 				return err
 			}

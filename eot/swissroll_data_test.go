@@ -1,4 +1,4 @@
-package datasets
+package eot
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/sinkhorn"
 )
 
@@ -16,7 +17,7 @@ func rotCost(x, y []float64) float64 {
 	return math.Sqrt(math.Min(p1*p1+p2*p2, m1*m1+m2*m2))
 }
 
-// TestSwissRollBenchmarkFollowsTheRecipe replays method.md §7.1 by hand for
+// TestSwissRollBenchmarkFollowsTheRecipe replays docs/method.md §7.1 by hand for
 // one pair with the same random stream and expects the same numbers.
 func TestSwissRollBenchmarkFollowsTheRecipe(t *testing.T) {
 	got, err := SwissRollBenchmark(context.Background(), rand.New(rand.NewPCG(3, 4)), 1, 0, 0)
@@ -24,7 +25,7 @@ func TestSwissRollBenchmarkFollowsTheRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	x, y := StandardNormal(rng, 64, 2), SwissRollY(rng, 64)
+	x, y := datasets.StandardNormal(rng, 64, 2), datasets.SwissRollY(rng, 64)
 	res, err := sinkhorn.Solve(context.Background(), &sinkhorn.Problem{X: x.Data, Y: y.Data, N: 64, M: 64, D: 2, Cost: sinkhorn.Rotation},
 		sinkhorn.Options{Eps: 0.05, Tol: 1e-9, MaxIter: 1000, Annealing: sinkhorn.AnnealOff, Threads: 1})
 	if res == nil {
@@ -70,7 +71,7 @@ func TestSwissRollBenchmarkShapesAndPairing(t *testing.T) {
 	// Paired y's lie on the roll: radius in [1.5π, 4.5π]/7.5 up to the noise.
 	for i := range p {
 		rad := math.Hypot(s.PairY.Row(i)[0], s.PairY.Row(i)[1])
-		if rad < SwissRollTMin/SwissRollScale-0.5 || rad > SwissRollTMax/SwissRollScale+0.5 {
+		if rad < datasets.SwissRollTMin/datasets.SwissRollScale-0.5 || rad > datasets.SwissRollTMax/datasets.SwissRollScale+0.5 {
 			t.Fatalf("paired y %v off the roll", s.PairY.Row(i))
 		}
 	}
@@ -85,7 +86,7 @@ func TestSwissRollBenchmarkShapesAndPairing(t *testing.T) {
 func TestSwissRollConditional(t *testing.T) {
 	ctx := context.Background()
 	const n = 100
-	marg := SwissRollY(rand.New(rand.NewPCG(9, 9)), n)
+	marg := datasets.SwissRollY(rand.New(rand.NewPCG(9, 9)), n)
 	means := map[[2]float64][]float64{}
 	for _, x0 := range [][2]float64{{-2, 0}, {2, 2}} {
 		got, err := SwissRollConditional(ctx, rand.New(rand.NewPCG(5, 6)), x0[:], n, 64)
@@ -119,8 +120,8 @@ func TestSwissRollConditional(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range 5 {
-		_ = StandardNormal(rng, 0, 2)
-		if want := SwissRollY(rng, 1); !slices.Equal(one.Row(i), want.Row(0)) {
+		_ = datasets.StandardNormal(rng, 0, 2)
+		if want := datasets.SwissRollY(rng, 1); !slices.Equal(one.Row(i), want.Row(0)) {
 			t.Fatalf("k=1 sample %d = %v, want %v", i, one.Row(i), want.Row(0))
 		}
 	}

@@ -1,4 +1,4 @@
-package datasets
+package eot
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/sinkhorn"
 )
 
-// Parameters of the OT pairing of the Swiss-roll benchmark (method.md §7.1):
+// Parameters of the OT pairing of the Swiss-roll benchmark (docs/method.md §7.1):
 // every pair comes from a fresh SwissRollBatch × SwissRollBatch entropic OT
 // problem with the rotation cost at regularisation SwissRollReg.
 const (
@@ -35,7 +36,7 @@ func swissRollOptions() sinkhorn.Options {
 }
 
 // SwissRollBenchmark generates the Gaussian → Swiss-roll benchmark
-// (method.md §7.1, §8): paired rows drawn one per fresh 64×64 entropic OT
+// (docs/method.md §7.1, §8): paired rows drawn one per fresh 64×64 entropic OT
 // plan between x ~ N(0, I₂) and Swiss-roll targets under the rotation cost
 // (Euclidean, not squared; reg 0.05), plus independent unpaired sources
 // x ~ N(0, I₂) and targets. Columns are x1, x2, y1, y2.
@@ -46,24 +47,24 @@ func swissRollOptions() sinkhorn.Options {
 // order. The output is therefore a function of the rng state alone.
 // A plan that misses the 1e-9 tolerance within 1000 iterations is still used,
 // as the authors' generator does.
-func SwissRollBenchmark(ctx context.Context, rng *rand.Rand, paired, sources, targets int) (*Streams, error) {
+func SwissRollBenchmark(ctx context.Context, rng *rand.Rand, paired, sources, targets int) (*datasets.Streams, error) {
 	if paired < 0 || sources < 0 || targets < 0 {
 		return nil, fmt.Errorf("swiss roll: negative size (paired %d, sources %d, targets %d)", paired, sources, targets)
 	}
 	const k = SwissRollBatch
 	problems := make([]*sinkhorn.Problem, paired)
 	for p := range problems {
-		x := StandardNormal(rng, k, 2)
-		y := SwissRollY(rng, k)
+		x := datasets.StandardNormal(rng, k, 2)
+		y := datasets.SwissRollY(rng, k)
 		problems[p] = &sinkhorn.Problem{X: x.Data, Y: y.Data, N: k, M: k, D: 2, Cost: sinkhorn.Rotation}
 	}
-	s := &Streams{
+	s := &datasets.Streams{
 		XNames:  []string{"x1", "x2"},
 		YNames:  []string{"y1", "y2"},
-		PairX:   NewMatrix(paired, 2),
-		PairY:   NewMatrix(paired, 2),
-		SourceX: StandardNormal(rng, sources, 2),
-		TargetY: SwissRollY(rng, targets),
+		PairX:   datasets.NewMatrix(paired, 2),
+		PairY:   datasets.NewMatrix(paired, 2),
+		SourceX: datasets.StandardNormal(rng, sources, 2),
+		TargetY: datasets.SwissRollY(rng, targets),
 	}
 	results, err := sinkhorn.SolveBatch(ctx, problems, swissRollOptions())
 	if err != nil && !errors.Is(err, sinkhorn.ErrNotConverged) || ctx.Err() != nil {
@@ -81,35 +82,35 @@ func SwissRollBenchmark(ctx context.Context, rng *rand.Rand, paired, sources, ta
 }
 
 // SwissRollConditional draws n ground-truth samples of the benchmark's
-// conditional π*(y | x0) (method.md §7.2): for each sample, the sources {x0}
+// conditional π*(y | x0) (docs/method.md §7.2): for each sample, the sources {x0}
 // ∪ (k−1) fresh N(0, I₂) points are matched to k fresh Swiss-roll targets by
 // the rotation-cost plan at reg 0.05, and the target to which x0 sends the
 // most mass is kept. The n problems are solved as one batch. The paper uses
 // k = 64; k = 1 returns plain target-marginal samples.
-func SwissRollConditional(ctx context.Context, rng *rand.Rand, x0 []float64, n, k int) (Matrix, error) {
+func SwissRollConditional(ctx context.Context, rng *rand.Rand, x0 []float64, n, k int) (datasets.Matrix, error) {
 	if len(x0) != 2 {
-		return Matrix{}, fmt.Errorf("swiss roll conditional: probe has %d coordinates, want 2", len(x0))
+		return datasets.Matrix{}, fmt.Errorf("swiss roll conditional: probe has %d coordinates, want 2", len(x0))
 	}
 	if n < 0 || k < 1 {
-		return Matrix{}, fmt.Errorf("swiss roll conditional: n = %d samples, minibatch k = %d (want n ≥ 0, k ≥ 1)", n, k)
+		return datasets.Matrix{}, fmt.Errorf("swiss roll conditional: n = %d samples, minibatch k = %d (want n ≥ 0, k ≥ 1)", n, k)
 	}
 	problems := make([]*sinkhorn.Problem, n)
 	for s := range problems {
-		x := NewMatrix(k, 2)
+		x := datasets.NewMatrix(k, 2)
 		copy(x.Row(0), x0)
-		copy(x.Data[2:], StandardNormal(rng, k-1, 2).Data)
-		y := SwissRollY(rng, k)
+		copy(x.Data[2:], datasets.StandardNormal(rng, k-1, 2).Data)
+		y := datasets.SwissRollY(rng, k)
 		problems[s] = &sinkhorn.Problem{X: x.Data, Y: y.Data, N: k, M: k, D: 2, Cost: sinkhorn.Rotation}
 	}
 	results, err := sinkhorn.SolveBatch(ctx, problems, swissRollOptions())
 	if err != nil && !errors.Is(err, sinkhorn.ErrNotConverged) || ctx.Err() != nil {
-		return Matrix{}, fmt.Errorf("swiss roll conditional: %w", errors.Join(err, ctx.Err()))
+		return datasets.Matrix{}, fmt.Errorf("swiss roll conditional: %w", errors.Join(err, ctx.Err()))
 	}
-	out := NewMatrix(n, 2)
+	out := datasets.NewMatrix(n, 2)
 	row := make([]float64, k)
 	for s, r := range results {
 		if r == nil {
-			return Matrix{}, fmt.Errorf("swiss roll conditional sample %d: no plan", s)
+			return datasets.Matrix{}, fmt.Errorf("swiss roll conditional sample %d: no plan", s)
 		}
 		r.PlanRow(0, row)
 		best := 0
