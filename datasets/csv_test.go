@@ -3,10 +3,12 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -416,5 +418,53 @@ func TestReadColumnCSV(t *testing.T) {
 	}
 	if _, err := ReadColumnCSV(path, "b"); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("ragged row: %v", err)
+	}
+}
+
+// TestReadStreamsFromAPipeMatchesTheFile reads the same data from a file
+// (two passes) and from a reader that cannot seek (one pass).
+func TestReadStreamsFromAPipeMatchesTheFile(t *testing.T) {
+	const data = "x1,x2,y1,id\n1,2,3,a\n4,5,,b\n,,6,c\n7,8,9,d\n"
+	path := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt := CSVOptions{XCols: []string{"x*"}, YCols: []string{"y1"}}
+	fromFile, err := ReadCSV(path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromPipe, err := ReadStreams(io.MultiReader(strings.NewReader(data)), "-", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromFile, fromPipe) {
+		t.Errorf("from a pipe %+v, from the file %+v", fromPipe, fromFile)
+	}
+	if fromPipe.PairX.Rows != 2 || fromPipe.SourceX.Rows != 1 || fromPipe.TargetY.Rows != 1 {
+		t.Errorf("streams %d/%d/%d, want 2/1/1", fromPipe.PairX.Rows, fromPipe.SourceX.Rows, fromPipe.TargetY.Rows)
+	}
+	_, err = ReadStreams(io.MultiReader(strings.NewReader("x1,y1\n1,zz\n")), "-", CSVOptions{XCols: []string{"x1"}})
+	var fe *FormatError
+	if !errors.As(err, &fe) || fe.File != "-" || fe.Line != 2 || fe.Name != "y1" {
+		t.Errorf("bad cell from a pipe: %v, want -:2 column y1", err)
+	}
+	for _, r := range []io.Reader{strings.NewReader(data), io.MultiReader(strings.NewReader(data))} {
+		m, names, labels, err := ReadMatrixLabels(r, "d", []string{"x1", "x2"}, "id")
+		if err == nil && (m.Rows != 4 || len(names) != 2) {
+			err = errors.New("wrong shape")
+		}
+		// Rows 2 and 3 have empty cells, which a plain numeric table rejects.
+		if err == nil || !strings.Contains(err.Error(), "empty cell") {
+			t.Errorf("numeric table with empty cells: %v", err)
+		}
+		_ = labels
+	}
+	const full = "x1,x2,id\n1,2, a \n4,5,b\n"
+	for _, r := range []io.Reader{strings.NewReader(full), io.MultiReader(strings.NewReader(full))} {
+		m, _, labels, err := ReadMatrixLabels(r, "d", []string{"x*"}, "id")
+		if err != nil || m.Rows != 2 || !reflect.DeepEqual(labels, []string{"a", "b"}) {
+			t.Errorf("labels %q, rows %d, err %v", labels, m.Rows, err)
+		}
 	}
 }

@@ -43,17 +43,29 @@ type CSVOptions struct {
 //
 // The file is read twice (first to count the rows of each stream, then to
 // parse them into exactly sized matrices), so memory is 8 bytes per selected
-// value plus a fixed buffer, and path must be a seekable file, not a pipe.
+// value plus a fixed buffer. ReadStreams reads from any io.Reader.
 func ReadCSV(path string, opt CSVOptions) (*Streams, error) {
-	t, err := loadTable(path, modeMixed, func(h *header) ([]int, []int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // already names the path
+	}
+	defer f.Close()
+	return ReadStreams(f, path, opt)
+}
+
+// ReadStreams is ReadCSV for any reader; name identifies it in errors (a
+// path, or "-" for standard input). A reader that cannot seek is read in
+// one pass (see ReadCSV for the memory this costs).
+func ReadStreams(r io.Reader, name string, opt CSVOptions) (*Streams, error) {
+	t, err := loadTable(r, name, modeMixed, func(h *header) ([]int, []int, error) {
 		return h.splitXY(opt.XCols, opt.YCols)
-	})
+	}, "")
 	if err != nil {
 		return nil, err
 	}
 	s := &Streams{XNames: t.xNames, YNames: t.yNames, PairX: t.pairX, PairY: t.pairY, SourceX: t.srcX, TargetY: t.tgtY}
 	if opt.RequirePairs && s.PairX.Rows == 0 {
-		return nil, &FormatError{File: path, Reason: "no pairs (rows with every x and y value); fitting needs at least one"}
+		return nil, &FormatError{File: name, Reason: "no pairs (rows with every x and y value); fitting needs at least one"}
 	}
 	return s, nil
 }
@@ -78,7 +90,7 @@ func ReadSeparate(pairedPath, sourcesPath, targetsPath string, opt CSVOptions) (
 	}
 	s := &Streams{}
 	if pairedPath != "" {
-		t, err := loadTable(pairedPath, modePair, func(h *header) ([]int, []int, error) {
+		t, err := openTable(pairedPath, modePair, func(h *header) ([]int, []int, error) {
 			return h.splitXY(opt.XCols, opt.YCols)
 		})
 		if err != nil {
@@ -87,7 +99,7 @@ func ReadSeparate(pairedPath, sourcesPath, targetsPath string, opt CSVOptions) (
 		s.XNames, s.YNames, s.PairX, s.PairY = t.xNames, t.yNames, t.pairX, t.pairY
 	}
 	if sourcesPath != "" {
-		t, err := loadTable(sourcesPath, modeSource, func(h *header) ([]int, []int, error) {
+		t, err := openTable(sourcesPath, modeSource, func(h *header) ([]int, []int, error) {
 			x, err := h.selectSide(s.XNames, opt.XCols, "paired file's x column")
 			return x, nil, err
 		})
@@ -99,7 +111,7 @@ func ReadSeparate(pairedPath, sourcesPath, targetsPath string, opt CSVOptions) (
 		s.SourceX = Matrix{Cols: len(s.XNames), Data: []float64{}}
 	}
 	if targetsPath != "" {
-		t, err := loadTable(targetsPath, modeTarget, func(h *header) ([]int, []int, error) {
+		t, err := openTable(targetsPath, modeTarget, func(h *header) ([]int, []int, error) {
 			y, err := h.selectSide(s.YNames, opt.YCols, "paired file's y column")
 			return nil, y, err
 		})
@@ -122,14 +134,33 @@ func ReadSeparate(pairedPath, sourcesPath, targetsPath string, opt CSVOptions) (
 // is empty. Every selected cell must hold a finite number. It returns the
 // values and the selected column names.
 func ReadMatrixCSV(path string, cols []string) (Matrix, []string, error) {
-	t, err := loadTable(path, modeSource, func(h *header) ([]int, []int, error) {
-		x, err := h.selectSide(nil, cols, "")
-		return x, nil, err
-	})
+	f, err := os.Open(path)
 	if err != nil {
 		return Matrix{}, nil, err
 	}
-	return t.srcX, t.xNames, nil
+	defer f.Close()
+	return ReadMatrix(f, path, cols)
+}
+
+// ReadMatrix is ReadMatrixCSV for any reader; name identifies it in errors.
+func ReadMatrix(r io.Reader, name string, cols []string) (Matrix, []string, error) {
+	m, names, _, err := ReadMatrixLabels(r, name, cols, "")
+	return m, names, err
+}
+
+// ReadMatrixLabels is ReadMatrix that also returns the text of the column
+// labelCol (by exact name; "" for none) for every row, trimmed of
+// surrounding spaces: labels such as a group id, which the numeric columns
+// cannot hold. The file is parsed once.
+func ReadMatrixLabels(r io.Reader, name string, cols []string, labelCol string) (Matrix, []string, []string, error) {
+	t, err := loadTable(r, name, modeSource, func(h *header) ([]int, []int, error) {
+		x, err := h.selectSide(nil, cols, "")
+		return x, nil, err
+	}, labelCol)
+	if err != nil {
+		return Matrix{}, nil, nil, err
+	}
+	return t.srcX, t.xNames, t.labels, nil
 }
 
 // rowMode says which kinds of rows a file may hold.
@@ -318,18 +349,38 @@ func (h *header) selectSide(known, patterns []string, knownFrom string) ([]int, 
 type table struct {
 	xNames, yNames           []string
 	pairX, pairY, srcX, tgtY Matrix
+	labels                   []string // per data row, when a label column was asked for
 }
 
-// loadTable reads a file in two passes: the first validates the layout and
-// counts the rows of each kind, the second parses the values into matrices
-// allocated at their final size.
-func loadTable(path string, mode rowMode, choose func(*header) (x, y []int, err error)) (*table, error) {
+// openTable opens path and reads it with loadTable.
+func openTable(path string, mode rowMode, choose func(*header) (x, y []int, err error)) (*table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err // already names the path
 	}
 	defer f.Close()
-	rr := newRecordReader(f, path)
+	return loadTable(f, path, mode, choose, "")
+}
+
+// loadTable reads a table from r, named name in errors. A seekable r (a
+// regular file) is read in two passes: the first validates the layout and
+// counts the rows of each kind, the second parses the values into matrices
+// allocated at their final size. Any other reader (a pipe, standard input)
+// is read once into growing matrices, which costs up to twice the memory
+// while reading.
+//
+// labelCol, if not empty, names a column whose text is kept for every data
+// row (table.labels), such as a group id.
+func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, y []int, err error), labelCol string) (*table, error) {
+	// The offset must be taken before the buffered reader reads ahead.
+	var seeker io.ReadSeeker
+	var start int64
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if off, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			seeker, start = rs, off
+		}
+	}
+	rr := newRecordReader(r, name)
 	h, err := readHeader(rr)
 	if err != nil {
 		return nil, err
@@ -338,13 +389,65 @@ func loadTable(path string, mode rowMode, choose func(*header) (x, y []int, err 
 	if err != nil {
 		return nil, err
 	}
-	sc := rowScanner{rr: rr, h: h, mode: mode, x: xIdx, y: yIdx}
-
-	var count [3]int
+	sc := rowScanner{rr: rr, h: h, mode: mode, x: xIdx, y: yIdx, label: -1}
+	if labelCol != "" {
+		i, ok := h.index[labelCol]
+		if !ok {
+			return nil, h.errorf("unknown column %q (the header has %s)", labelCol, h.describe())
+		}
+		sc.label = i
+	}
+	dx, dy := len(xIdx), len(yIdx)
+	t := &table{xNames: pick(h.names, xIdx), yNames: pick(h.names, yIdx)}
+	if seeker != nil {
+		if err := t.readCounted(&sc, seeker, start); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	t.pairX, t.pairY, t.srcX, t.tgtY = NewMatrix(0, dx), NewMatrix(0, dy), NewMatrix(0, dx), NewMatrix(0, dy)
 	for {
 		kind, ok, err := sc.next()
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if sc.label >= 0 {
+			t.labels = append(t.labels, string(trimBlank(sc.rr.fields[sc.label])))
+		}
+		switch kind {
+		case kindPair:
+			err = sc.parse(xIdx, t.pairX.appendRow())
+			if err == nil {
+				err = sc.parse(yIdx, t.pairY.appendRow())
+			}
+		case kindSource:
+			err = sc.parse(xIdx, t.srcX.appendRow())
+		case kindTarget:
+			err = sc.parse(yIdx, t.tgtY.appendRow())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if t.pairX.Rows+t.srcX.Rows+t.tgtY.Rows == 0 {
+		return nil, &FormatError{File: name, Reason: "no data rows after the header"}
+	}
+	return t, nil
+}
+
+// readCounted is loadTable's two-pass read of a seekable file whose data
+// rows start after the header already read; start is the reader's offset
+// when reading began.
+func (t *table) readCounted(sc *rowScanner, rs io.ReadSeeker, start int64) error {
+	rr, name := sc.rr, sc.rr.file
+	var count [3]int
+	for {
+		kind, ok, err := sc.next()
+		if err != nil {
+			return err
 		}
 		if !ok {
 			break
@@ -352,59 +455,55 @@ func loadTable(path string, mode rowMode, choose func(*header) (x, y []int, err 
 		count[kind]++
 	}
 	if count[kindPair]+count[kindSource]+count[kindTarget] == 0 {
-		return nil, &FormatError{File: path, Reason: "no data rows after the header"}
+		return &FormatError{File: name, Reason: "no data rows after the header"}
 	}
-
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("rewind %s: %w", path, err)
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind %s: %w", name, err)
 	}
-	rr.reset(f)
+	rr.reset(rs)
 	if _, err := readHeader(rr); err != nil {
-		return nil, err
+		return err
 	}
-	dx, dy := len(xIdx), len(yIdx)
-	t := &table{
-		xNames: pick(h.names, xIdx),
-		yNames: pick(h.names, yIdx),
-		pairX:  NewMatrix(count[kindPair], dx),
-		pairY:  NewMatrix(count[kindPair], dy),
-		srcX:   NewMatrix(count[kindSource], dx),
-		tgtY:   NewMatrix(count[kindTarget], dy),
-	}
+	dx, dy := len(sc.x), len(sc.y)
+	t.pairX, t.pairY = NewMatrix(count[kindPair], dx), NewMatrix(count[kindPair], dy)
+	t.srcX, t.tgtY = NewMatrix(count[kindSource], dx), NewMatrix(count[kindTarget], dy)
 	var filled [3]int
-	changed := &FormatError{File: path, Reason: "the file changed while it was being read"}
+	changed := &FormatError{File: name, Reason: "the file changed while it was being read"}
 	for {
 		kind, ok, err := sc.next()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
 			break
 		}
 		if filled[kind] == count[kind] {
-			return nil, changed
+			return changed
 		}
 		r := filled[kind]
 		filled[kind]++
+		if sc.label >= 0 {
+			t.labels = append(t.labels, string(trimBlank(sc.rr.fields[sc.label])))
+		}
 		switch kind {
 		case kindPair:
-			err = sc.parse(xIdx, t.pairX.Row(r))
+			err = sc.parse(sc.x, t.pairX.Row(r))
 			if err == nil {
-				err = sc.parse(yIdx, t.pairY.Row(r))
+				err = sc.parse(sc.y, t.pairY.Row(r))
 			}
 		case kindSource:
-			err = sc.parse(xIdx, t.srcX.Row(r))
+			err = sc.parse(sc.x, t.srcX.Row(r))
 		case kindTarget:
-			err = sc.parse(yIdx, t.tgtY.Row(r))
+			err = sc.parse(sc.y, t.tgtY.Row(r))
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if filled != count {
-		return nil, changed
+		return changed
 	}
-	return t, nil
+	return nil
 }
 
 func pick(names []string, idx []int) []string {
@@ -417,10 +516,11 @@ func pick(names []string, idx []int) []string {
 
 // rowScanner reads data records and classifies them.
 type rowScanner struct {
-	rr   *recordReader
-	h    *header
-	mode rowMode
-	x, y []int
+	rr    *recordReader
+	h     *header
+	mode  rowMode
+	x, y  []int
+	label int // column kept as text, or −1
 }
 
 func (sc *rowScanner) errorAt(col int, reason string) error {

@@ -48,3 +48,12 @@ func VStack(a, b Matrix) (Matrix, error) {
 	data = append(append(data, a.Data...), b.Data...)
 	return Matrix{Rows: a.Rows + b.Rows, Cols: a.Cols, Data: data}, nil
 }
+
+// appendRow grows m by one zero row and returns it; the storage grows
+// geometrically, for readers that do not know the row count in advance.
+func (m *Matrix) appendRow() []float64 {
+	n := len(m.Data)
+	m.Data = append(m.Data, make([]float64, m.Cols)...)
+	m.Rows++
+	return m.Data[n : n+m.Cols : n+m.Cols]
+}

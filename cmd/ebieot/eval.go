@@ -87,10 +87,15 @@ func runEval(c *cli.Context) error {
 }
 
 // readPairs reads the model's x and y columns (and an optional group
-// column) from a CSV of pairs.
+// column) from a CSV of pairs, in one pass.
 func readPairs(path string, t *eot.Trained, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
 	cols := append(append([]string(nil), t.XNames...), t.YNames...)
-	xy, _, err := datasets.ReadMatrixCSV(path, cols)
+	f, err := os.Open(path)
+	if err != nil {
+		return x, y, nil, err
+	}
+	defer f.Close()
+	xy, _, groups, err := datasets.ReadMatrixLabels(f, path, cols, groupCol)
 	if err != nil {
 		return x, y, nil, err
 	}
@@ -99,11 +104,6 @@ func readPairs(path string, t *eot.Trained, groupCol string) (x, y datasets.Matr
 	for i := 0; i < xy.Rows; i++ {
 		copy(x.Row(i), xy.Row(i)[:dx])
 		copy(y.Row(i), xy.Row(i)[dx:])
-	}
-	if groupCol != "" {
-		if groups, err = datasets.ReadColumnCSV(path, groupCol); err != nil {
-			return x, y, nil, err
-		}
 	}
 	return x, y, groups, nil
 }
