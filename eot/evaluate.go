@@ -142,9 +142,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	}
 
 	orig := scaler.Y.Inverse(samples)
-	held := metrics.Points{Data: y.Data, Rows: rows, Dim: dy}
-	all := metrics.Points{Data: orig.Data, Rows: rows * S, Dim: dy}
-	if _, rep.EnergyScore, err = metrics.MeanEnergyScore(ctx, o.Threads, all, S, held); err != nil {
+	if _, rep.EnergyScore, err = metrics.MeanEnergyScore(ctx, o.Threads, orig, S, y); err != nil {
 		return nil, fmt.Errorf("evaluate: energy score: %w", err)
 	}
 
@@ -160,7 +158,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 		}
 		cov, err = metrics.CoverageFromScores(sampleScores, S, heldScores, o.Levels)
 	} else {
-		cov, err = metrics.MahalanobisCoverage(ctx, o.Threads, all, S, held, o.Levels)
+		cov, err = metrics.MahalanobisCoverage(ctx, o.Threads, orig, S, y, o.Levels)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: coverage: %w", err)
@@ -177,10 +175,10 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	for i := 0; i < rows; i++ {
 		copy(pushed.Row(i), samples.Row(i*S))
 	}
-	if rep.MMD, _, err = metrics.MMD2WithMedian(ctx, o.Threads, metrics.Points{Data: pushed.Data, Rows: rows, Dim: dy}, metrics.Points{Data: ys.Data, Rows: rows, Dim: dy}); err != nil {
+	if rep.MMD, _, err = metrics.MMD2WithMedian(ctx, o.Threads, pushed, ys); err != nil {
 		return nil, fmt.Errorf("evaluate: MMD: %w", err)
 	}
-	if rep.Sinkhorn, err = sinkhorn.Divergence(ctx, pushed.Data, ys.Data, rows, rows, dy, o.SinkhornEps, sinkhorn.Options{Threads: o.Threads}); err != nil {
+	if rep.Sinkhorn, err = sinkhorn.DivergenceBetween(ctx, pushed, ys, o.SinkhornEps, sinkhorn.Options{Threads: o.Threads}); err != nil {
 		return nil, fmt.Errorf("evaluate: Sinkhorn divergence: %w", err)
 	}
 
@@ -221,8 +219,8 @@ func groupReport(ctx context.Context, threads int, labels []string, samples, y d
 		for k, i := range idx {
 			copy(s.Data[k*perRow*dy:(k+1)*perRow*dy], samples.Data[i*perRow*dy:(i+1)*perRow*dy])
 		}
-		sampleSets = append(sampleSets, metrics.Points{Data: s.Data, Rows: s.Rows, Dim: dy})
-		heldSets = append(heldSets, metrics.Points{Data: h.Data, Rows: h.Rows, Dim: dy})
+		sampleSets = append(sampleSets, s)
+		heldSets = append(heldSets, h)
 	}
 	g, err := metrics.PerGroupFrechet(ctx, threads, sampleSets, heldSets)
 	if err != nil {

@@ -165,15 +165,13 @@ func sampleRows(ctx context.Context, model Sampler, xs datasets.Matrix, dy, n in
 func distances(ctx context.Context, model, real datasets.Matrix, eps float64, threads int) (Distances, error) {
 	var d Distances
 	var err error
-	mp := metrics.Points{Data: model.Data, Rows: model.Rows, Dim: model.Cols}
-	rp := metrics.Points{Data: real.Data, Rows: real.Rows, Dim: real.Cols}
-	if d.MMD, _, err = metrics.MMD2WithMedian(ctx, threads, mp, rp); err != nil {
+	if d.MMD, _, err = metrics.MMD2WithMedian(ctx, threads, model, real); err != nil {
 		return d, err
 	}
-	if d.Sinkhorn, err = sinkhorn.Divergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps, sinkhorn.Options{Threads: threads}); err != nil {
+	if d.Sinkhorn, err = sinkhorn.DivergenceBetween(ctx, model, real, eps, sinkhorn.Options{Threads: threads}); err != nil {
 		return d, err
 	}
-	if d.MMDAuthorsWay, _, err = metrics.MMD2WithUnionMedian(ctx, threads, mp, rp); err != nil {
+	if d.MMDAuthorsWay, _, err = metrics.MMD2WithUnionMedian(ctx, threads, model, real); err != nil {
 		return d, err
 	}
 	if d.SinkhornAuthorsWay, err = sinkhorn.AnnealedDivergence(ctx, model.Data, real.Data, model.Rows, real.Rows, model.Cols, eps, sinkhorn.DefaultAnnealedScaling, threads); err != nil {

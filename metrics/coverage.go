@@ -106,8 +106,8 @@ func MahalanobisCoverage(ctx context.Context, threads int, samples Points, perRo
 	ranks := make([]int, heldOut.Rows)
 	failed := make([]error, heldOut.Rows)
 	err := forBlocks(ctx, threads, heldOut.Rows, func(i int) {
-		draws := samples.rows(i*perRow, (i+1)*perRow)
-		score, err := mahalanobisScorer(draws.rows(0, nFit))
+		draws := samples.Slice(i*perRow, (i+1)*perRow)
+		score, err := mahalanobisScorer(draws.Slice(0, nFit))
 		if err != nil {
 			failed[i] = err
 			return

@@ -42,7 +42,7 @@ func TestCoverageFromScoresCounts(t *testing.T) {
 func correlatedDraws(rng *rand.Rand, means []float64, perRow int, scale float64) Points {
 	const l00, l10, l11 = 1.0, 0.8, 0.4
 	n := len(means) / 2 * perRow
-	p := Points{Data: make([]float64, 2*n), Rows: n, Dim: 2}
+	p := Points{Data: make([]float64, 2*n), Rows: n, Cols: 2}
 	for i := range n {
 		m := means[2*(i/perRow):]
 		z0, z1 := rng.NormFloat64(), rng.NormFloat64()
@@ -130,7 +130,7 @@ func TestMahalanobisCoverageDegenerateDraws(t *testing.T) {
 	if _, err := MahalanobisCoverage(context.Background(), 0, samples, perRow, held, []float64{0.5}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := MahalanobisCoverage(context.Background(), 0, samples.rows(0, 9), 3, held, []float64{0.5}); !errors.Is(err, ErrTooFew) {
+	if _, err := MahalanobisCoverage(context.Background(), 0, samples.Slice(0, 9), 3, held, []float64{0.5}); !errors.Is(err, ErrTooFew) {
 		t.Fatalf("3 draws per row: err = %v", err)
 	}
 }

@@ -71,8 +71,8 @@ func EnergyScore(samples Points, y []float64) (float64, error) {
 	if err := samples.Validate(); err != nil {
 		return 0, fmt.Errorf("energy score: %w", err)
 	}
-	if len(y) != samples.Dim {
-		return 0, fmt.Errorf("energy score: %w: observation of dimension %d, samples of %d", ErrShape, len(y), samples.Dim)
+	if len(y) != samples.Cols {
+		return 0, fmt.Errorf("energy score: %w: observation of dimension %d, samples of %d", ErrShape, len(y), samples.Cols)
 	}
 	if samples.Rows < 2 {
 		return 0, fmt.Errorf("energy score: %w: %d samples, need 2", ErrTooFew, samples.Rows)
@@ -110,7 +110,7 @@ func MeanEnergyScore(ctx context.Context, threads int, samples Points, perRow in
 	}
 	scores := make([]float64, heldOut.Rows)
 	err := forBlocks(ctx, threads, heldOut.Rows, func(i int) {
-		scores[i] = energyScore(samples.rows(i*perRow, (i+1)*perRow), heldOut.Row(i))
+		scores[i] = energyScore(samples.Slice(i*perRow, (i+1)*perRow), heldOut.Row(i))
 	})
 	if err != nil {
 		return nil, Summary{}, fmt.Errorf("energy score: %w", err)

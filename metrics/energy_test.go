@@ -125,7 +125,7 @@ func TestMeanEnergyScoreAgainstCRPS(t *testing.T) {
 	}
 	diff := make([]float64, rows)
 	for i := range rows {
-		one, err := EnergyScore(samples.rows(i*perRow, (i+1)*perRow), held.Row(i))
+		one, err := EnergyScore(samples.Slice(i*perRow, (i+1)*perRow), held.Row(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,17 +144,17 @@ func TestMeanEnergyScoreAgainstCRPS(t *testing.T) {
 }
 
 func TestEnergyScoreErrors(t *testing.T) {
-	two := Points{Data: []float64{0, 0, 1, 1}, Rows: 2, Dim: 2}
+	two := Points{Data: []float64{0, 0, 1, 1}, Rows: 2, Cols: 2}
 	if _, err := EnergyScore(two, []float64{0}); !errors.Is(err, ErrShape) {
 		t.Errorf("wrong observation length: err = %v", err)
 	}
-	if _, err := EnergyScore(two.rows(0, 1), []float64{0, 0}); !errors.Is(err, ErrTooFew) {
+	if _, err := EnergyScore(two.Slice(0, 1), []float64{0, 0}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("one sample: err = %v", err)
 	}
 	if _, err := EnergyScore(two, []float64{0, math.Inf(1)}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("infinite observation: err = %v", err)
 	}
-	held := Points{Data: []float64{0, 0}, Rows: 1, Dim: 2}
+	held := Points{Data: []float64{0, 0}, Rows: 1, Cols: 2}
 	if _, _, err := MeanEnergyScore(context.Background(), 0, two, 3, held); !errors.Is(err, ErrShape) {
 		t.Errorf("2 samples for 1 row × 3: err = %v", err)
 	}

@@ -13,8 +13,8 @@ import (
 func ExampleMeanEnergyScore() {
 	const rows, perRow = 3, 500
 	rng := rand.New(rand.NewPCG(1, 2))
-	heldOut := metrics.Points{Data: []float64{0, 0, 1, 1, -1, 2}, Rows: rows, Dim: 2}
-	samples := metrics.Points{Data: make([]float64, rows*perRow*2), Rows: rows * perRow, Dim: 2}
+	heldOut := metrics.Points{Data: []float64{0, 0, 1, 1, -1, 2}, Rows: rows, Cols: 2}
+	samples := metrics.Points{Data: make([]float64, rows*perRow*2), Rows: rows * perRow, Cols: 2}
 	for i := range rows * perRow {
 		x := heldOut.Row(i / perRow) // a model centred on each observation
 		samples.Data[2*i] = x[0] + rng.NormFloat64()
@@ -32,7 +32,7 @@ func ExampleMeanEnergyScore() {
 func ExampleMMD2WithMedian() {
 	rng := rand.New(rand.NewPCG(3, 4))
 	draw := func(n int, shift float64) metrics.Points {
-		p := metrics.Points{Data: make([]float64, 2*n), Rows: n, Dim: 2}
+		p := metrics.Points{Data: make([]float64, 2*n), Rows: n, Cols: 2}
 		for i := range p.Data {
 			p.Data[i] = shift + rng.NormFloat64()
 		}

@@ -62,7 +62,7 @@ func FitGaussian(p Points) (Gaussian, error) {
 	if p.Rows < 2 {
 		return Gaussian{}, fmt.Errorf("fit gaussian: %w: %d points, need 2", ErrTooFew, p.Rows)
 	}
-	n, d := p.Rows, p.Dim
+	n, d := p.Rows, p.Cols
 	mean := make([]float64, d)
 	for i := range n {
 		for k, v := range p.Row(i) {

@@ -30,7 +30,7 @@ func mustFrechet(t *testing.T, a, b Gaussian) float64 {
 }
 
 func TestFitGaussian(t *testing.T) {
-	p := Points{Data: []float64{1, 2, 3, 6, 5, 1}, Rows: 3, Dim: 2}
+	p := Points{Data: []float64{1, 2, 3, 6, 5, 1}, Rows: 3, Cols: 2}
 	g, err := FitGaussian(p)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestFitGaussian(t *testing.T) {
 			}
 		}
 	}
-	if _, err := FitGaussian(p.rows(0, 1)); !errors.Is(err, ErrTooFew) {
+	if _, err := FitGaussian(p.Slice(0, 1)); !errors.Is(err, ErrTooFew) {
 		t.Fatalf("one point: err = %v", err)
 	}
 }
@@ -216,7 +216,7 @@ func TestPerGroupFrechet(t *testing.T) {
 	if _, err := PerGroupFrechet(context.Background(), 0, []Points{modelA}, []Points{heldA, heldB}); !errors.Is(err, ErrShape) {
 		t.Errorf("group count mismatch: err = %v", err)
 	}
-	if _, err := PerGroupFrechet(context.Background(), 0, []Points{modelA.rows(0, 1)}, []Points{heldA}); !errors.Is(err, ErrTooFew) {
+	if _, err := PerGroupFrechet(context.Background(), 0, []Points{modelA.Slice(0, 1)}, []Points{heldA}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("one sample: err = %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 // gaussianPoints draws n points of N(mean, diag(sd²)).
 func gaussianPoints(rng *rand.Rand, n int, mean, sd []float64) Points {
 	d := len(mean)
-	p := Points{Data: make([]float64, n*d), Rows: n, Dim: d}
+	p := Points{Data: make([]float64, n*d), Rows: n, Cols: d}
 	for i := range n {
 		for k := range d {
 			p.Data[i*d+k] = mean[k] + sd[k]*rng.NormFloat64()

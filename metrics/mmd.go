@@ -215,7 +215,7 @@ func (k *rbfMixture) rowSum(ai []float64, b Points, j0 int, d2, arg []float64) f
 	if k.chain {
 		scale = -k.coef[0]
 	}
-	if b.Dim == 2 {
+	if b.Cols == 2 {
 		// The benchmark case: unrolled distance.
 		a0, a1 := ai[0], ai[1]
 		data := b.Data[2*j0 : 2*b.Rows]

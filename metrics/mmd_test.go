@@ -189,7 +189,7 @@ func TestMMD2IdenticalBitsForAnyThreadCount(t *testing.T) {
 }
 
 func TestMedianDistance(t *testing.T) {
-	line := func(v ...float64) Points { return Points{Data: v, Rows: len(v), Dim: 1} }
+	line := func(v ...float64) Points { return Points{Data: v, Rows: len(v), Cols: 1} }
 	cases := []struct {
 		p    Points
 		want float64
@@ -199,7 +199,7 @@ func TestMedianDistance(t *testing.T) {
 		// Zero distances skipped: (0,1)×4 = 1, (0,5)×2 = 5, (1,5)×2 = 4
 		// → 1 1 1 1 4 4 5 5 → (1+4)/2.
 		{line(0, 0, 1, 1, 5), 2.5},
-		{Points{Data: []float64{0, 0, 3, 4}, Rows: 2, Dim: 2}, 5},
+		{Points{Data: []float64{0, 0, 3, 4}, Rows: 2, Cols: 2}, 5},
 	}
 	for i, c := range cases {
 		got, err := MedianDistance(c.p, 0)
@@ -249,20 +249,20 @@ func TestMedianDistanceSubsample(t *testing.T) {
 }
 func TestMMD2Errors(t *testing.T) {
 	ctx := context.Background()
-	two := Points{Data: []float64{0, 0, 1, 1}, Rows: 2, Dim: 2}
+	two := Points{Data: []float64{0, 0, 1, 1}, Rows: 2, Cols: 2}
 	cases := []struct {
 		name string
 		x, y Points
 		bw   []float64
 		want error
 	}{
-		{"dimension mismatch", two, Points{Data: []float64{0, 1, 2}, Rows: 3, Dim: 1}, []float64{1}, ErrShape},
-		{"storage mismatch", Points{Data: []float64{0, 0, 1}, Rows: 2, Dim: 2}, two, []float64{1}, ErrShape},
-		{"one point", Points{Data: []float64{0, 0}, Rows: 1, Dim: 2}, two, []float64{1}, ErrTooFew},
+		{"dimension mismatch", two, Points{Data: []float64{0, 1, 2}, Rows: 3, Cols: 1}, []float64{1}, ErrShape},
+		{"storage mismatch", Points{Data: []float64{0, 0, 1}, Rows: 2, Cols: 2}, two, []float64{1}, ErrShape},
+		{"one point", Points{Data: []float64{0, 0}, Rows: 1, Cols: 2}, two, []float64{1}, ErrTooFew},
 		{"zero bandwidth", two, two, []float64{1, 0}, ErrInvalid},
 		{"no bandwidth", two, two, nil, ErrInvalid},
 		{"underflowing bandwidth", two, two, []float64{1e-200}, ErrInvalid},
-		{"NaN point", Points{Data: []float64{0, math.NaN(), 1, 1}, Rows: 2, Dim: 2}, two, []float64{1}, ErrInvalid},
+		{"NaN point", Points{Data: []float64{0, math.NaN(), 1, 1}, Rows: 2, Cols: 2}, two, []float64{1}, ErrInvalid},
 	}
 	for _, c := range cases {
 		if _, err := MMD2(ctx, 0, c.x, c.y, c.bw); !errors.Is(err, c.want) {

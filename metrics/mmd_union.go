@@ -18,7 +18,7 @@ func UnionMedianDistance(x, y Points) (float64, error) {
 	if err := validatePair(x, y, 1); err != nil {
 		return 0, fmt.Errorf("union median distance: %w", err)
 	}
-	union := Points{Data: slices.Concat(x.Data, y.Data), Rows: x.Rows + y.Rows, Dim: x.Dim}
+	union := Points{Data: slices.Concat(x.Data, y.Data), Rows: x.Rows + y.Rows, Cols: x.Cols}
 	all := union.Rows * (union.Rows - 1) / 2
 	d2 := positivePairSqDistances(union, all)
 	if len(d2) == 0 {

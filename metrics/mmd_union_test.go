@@ -18,7 +18,7 @@ func torchLowerMedianDistance(x, y Points) float64 {
 	var d []float64
 	for i := range rows {
 		for j := range rows {
-			if v := math.Sqrt(squaredDistance(z[i*x.Dim:(i+1)*x.Dim], z[j*x.Dim:(j+1)*x.Dim])); v > 0 {
+			if v := math.Sqrt(squaredDistance(z[i*x.Cols:(i+1)*x.Cols], z[j*x.Cols:(j+1)*x.Cols])); v > 0 {
 				d = append(d, v)
 			}
 		}
@@ -66,22 +66,22 @@ func TestMMD2WithUnionMedianMatchesBruteForce(t *testing.T) {
 func TestUnionMedianIsTheLowerMiddle(t *testing.T) {
 	// Points 0, 1, 3 on a line and 7 in the other set: pair distances 1, 3,
 	// 7, 2, 6, 4 → sorted 1 2 3 4 6 7, lower median 3.
-	x := Points{Data: []float64{0, 1, 3}, Rows: 3, Dim: 1}
-	y := Points{Data: []float64{7}, Rows: 1, Dim: 1}
+	x := Points{Data: []float64{0, 1, 3}, Rows: 3, Cols: 1}
+	y := Points{Data: []float64{7}, Rows: 1, Cols: 1}
 	if s, err := UnionMedianDistance(x, y); err != nil || s != 3 {
 		t.Errorf("union median %v (%v), want 3", s, err)
 	}
 }
 
 func TestUnionMedianErrors(t *testing.T) {
-	same := Points{Data: []float64{1, 1, 1, 1}, Rows: 2, Dim: 2}
-	if _, err := UnionMedianDistance(same, Points{Data: []float64{1, 1}, Rows: 1, Dim: 2}); !errors.Is(err, ErrInvalid) {
+	same := Points{Data: []float64{1, 1, 1, 1}, Rows: 2, Cols: 2}
+	if _, err := UnionMedianDistance(same, Points{Data: []float64{1, 1}, Rows: 1, Cols: 2}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("coincident points: %v", err)
 	}
-	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1}, Rows: 1, Dim: 1}); !errors.Is(err, ErrShape) {
+	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1}, Rows: 1, Cols: 1}); !errors.Is(err, ErrShape) {
 		t.Errorf("dimension mismatch: %v", err)
 	}
-	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1, 2}, Rows: 1, Dim: 2}); !errors.Is(err, ErrTooFew) {
+	if _, _, err := MMD2WithUnionMedian(context.Background(), 0, same, Points{Data: []float64{1, 2}, Rows: 1, Cols: 2}); !errors.Is(err, ErrTooFew) {
 		t.Errorf("one point: %v", err)
 	}
 }

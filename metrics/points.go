@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/ebieot/ebieot/points"
 )
 
 // Errors callers can branch on; every error returned by this package wraps
@@ -19,47 +21,36 @@ var (
 	ErrInvalid = errors.New("metrics: invalid argument")
 )
 
-// Points is a set of Rows points in R^Dim stored row-major in Data
-// (len(Data) == Rows*Dim). It aliases the caller's storage; nothing in this
-// package modifies it.
-type Points struct {
-	Data []float64
-	Rows int
-	Dim  int
-}
+// Points is a set of Rows points in R^Cols stored row-major in Data: the
+// module's shared point-set type. Functions here alias the caller's storage
+// and never modify it.
+type Points = points.Set
 
-// Row returns point i; it aliases Data.
-func (p Points) Row(i int) []float64 { return p.Data[i*p.Dim : (i+1)*p.Dim : (i+1)*p.Dim] }
-
-// Validate reports whether the shape and the storage agree and every value
-// is finite: a NaN would silently poison every sum it enters.
-func (p Points) Validate() error {
-	if p.Rows < 0 || p.Dim < 1 || len(p.Data) != p.Rows*p.Dim {
-		return fmt.Errorf("%w: %d points of dimension %d stored in %d values", ErrShape, p.Rows, p.Dim, len(p.Data))
+// checkPoints reports whether the shape and the storage agree, the
+// dimension is positive and every value is finite: a NaN would silently
+// poison every sum it enters.
+func checkPoints(p Points) error {
+	if p.Rows < 0 || p.Cols < 1 || len(p.Data) != p.Rows*p.Cols {
+		return fmt.Errorf("%w: %d points of dimension %d stored in %d values", ErrShape, p.Rows, p.Cols, len(p.Data))
 	}
 	for i, v := range p.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: point %d coordinate %d is %v", ErrInvalid, i/p.Dim, i%p.Dim, v)
+			return fmt.Errorf("%w: point %d coordinate %d is %v", ErrInvalid, i/p.Cols, i%p.Cols, v)
 		}
 	}
 	return nil
 }
 
-// rows returns rows [lo, hi) as a Points aliasing p.
-func (p Points) rows(lo, hi int) Points {
-	return Points{Data: p.Data[lo*p.Dim : hi*p.Dim], Rows: hi - lo, Dim: p.Dim}
-}
-
 // validatePair checks two sets that are compared with each other.
 func validatePair(x, y Points, minRows int) error {
-	if err := x.Validate(); err != nil {
+	if err := checkPoints(x); err != nil {
 		return fmt.Errorf("first set: %w", err)
 	}
-	if err := y.Validate(); err != nil {
+	if err := checkPoints(y); err != nil {
 		return fmt.Errorf("second set: %w", err)
 	}
-	if x.Dim != y.Dim {
-		return fmt.Errorf("%w: dimensions %d and %d", ErrShape, x.Dim, y.Dim)
+	if x.Cols != y.Cols {
+		return fmt.Errorf("%w: dimensions %d and %d", ErrShape, x.Cols, y.Cols)
 	}
 	if x.Rows < minRows || y.Rows < minRows {
 		return fmt.Errorf("%w: %d and %d points, need at least %d in each set", ErrTooFew, x.Rows, y.Rows, minRows)
