@@ -295,6 +295,8 @@ type lossWork struct {
 	xs      []float64 // pair x's then source x's
 	bTape   mlpTape
 	vTape   mlpTape
+	bOut    []float64 // b head output of the stacked rows (aliases bTape)
+	zOut    []float64 // log v head logits of the stacked rows (aliases vTape)
 	logv    []float64 // rows × M
 	dB, dV  []float64 // upstream gradients of the heads, rows × M·Dy and rows × M
 	tasks   []rowTask

@@ -40,18 +40,19 @@ func (g *Model) potGradLen() int {
 	return N + N*D + N*g.covLen()
 }
 
-// LossGrad evaluates the three terms of method.md §3 on b and overwrites
-// grad with ∂Total/∂Params, using the closed forms of §4 chained through the
-// log-softmaxes, the softplus and (by backpropagation) the x-networks. A
-// stream with no rows contributes 0 and no gradient. rng is unused: the GMM
-// gradient is exact. The work is split into fixed blocks of rows run on
-// the model's thread count of goroutines (see SetThreads) and reduced in a fixed order, so the result is
-// bit-identical for any thread count. Scratch buffers live in the model and
-// are reused; a call allocates only a few small objects for its goroutines.
+// LossGrad evaluates the three terms of docs/method.md §3 on b and
+// overwrites grad with ∂Total/∂Params, using the closed forms of §4 chained
+// through the log-softmaxes, the softplus and (by backpropagation) the
+// x-networks. A stream with no rows contributes 0 and no gradient. rng is
+// unused: the GMM gradient is exact. The work is split into fixed blocks of
+// rows run on the model's thread count of goroutines (see SetThreads) and
+// reduced in a fixed order, so the result is bit-identical for any thread
+// count. Scratch buffers live in the model and are reused; a call allocates
+// only a few small objects for its goroutines.
 //
-// Errors wrap ErrShape (batch or grad lengths), ErrNonFinite (the loss
-// overflowed or the parameters hold NaN; terms and grad are still written)
-// or the context's error.
+// Errors wrap energy.ErrShape (batch or grad lengths), energy.ErrNonFinite
+// (the loss overflowed or the parameters hold NaN; terms and grad are still
+// written) or the context's error.
 func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _ *rand.Rand) (energy.LossTerms, error) {
 	if err := ctx.Err(); err != nil {
 		return energy.LossTerms{}, err
@@ -63,25 +64,79 @@ func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _
 	w.mu.Lock()
 	defer w.mu.Unlock()
 
-	s := g.spec
-	M, dx, dy := s.CostComponents, s.XDim, s.YDim
-	p := &w.pot
-	p.update(g)
+	w.pot.update(g)
+	g.forwardHeads(b)
+	g.planTasks(b)
+	st := lossStep{g: g, b: b, scale: batchScales(b)}
+	workers := parallel.Workers(g.threads, len(w.tasks))
+	for len(w.workers) < workers {
+		w.workers = append(w.workers, &rowScratch{})
+	}
+	for _, sc := range w.workers[:workers] {
+		sc.size(&w.pot)
+	}
+	// The context was checked on entry; a step is short, so the blocks
+	// are not interrupted halfway.
+	_ = parallel.For(context.Background(), workers, len(w.tasks), func(k, i int) error {
+		st.run(&w.tasks[i], w.workers[k])
+		return nil
+	})
+	terms := g.reduceTasks(st.scale)
 
-	// Both heads run once on the stacked x's: pairs first, then sources.
+	clear(grad)
+	g.chainPotential(&w.pot, w.potGrad, grad)
+	if rows := b.NPair + b.NSource; rows > 0 {
+		M, dy := g.spec.CostComponents, g.spec.YDim
+		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)
+		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
+	}
+	if math.IsNaN(terms.Total) || math.IsInf(terms.Total, 0) {
+		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", energy.ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
+	}
+	return terms, nil
+}
+
+// streamScales are the factors of each stream's mean in the loss: 1/rows,
+// with the target term's minus sign folded in (0 for an empty stream).
+type streamScales struct{ pair, source, target float64 }
+
+func batchScales(b *energy.Batch) streamScales {
+	var s streamScales
+	if b.NPair > 0 {
+		s.pair = 1 / float64(b.NPair)
+	}
+	if b.NSource > 0 {
+		s.source = 1 / float64(b.NSource)
+	}
+	if b.NTarget > 0 {
+		s.target = -1 / float64(b.NTarget) // the target term enters with a minus
+	}
+	return s
+}
+
+// forwardHeads runs both heads once on the stacked x's (pairs first, then
+// sources) and sizes the per-row buffers of their gradients.
+func (g *Model) forwardHeads(b *energy.Batch) {
+	w := &g.work
+	M, dx, dy := g.spec.CostComponents, g.spec.XDim, g.spec.YDim
 	rows := b.NPair + b.NSource
 	w.xs = grow(w.xs, rows*dx)
 	copy(w.xs, b.PairX)
 	copy(w.xs[b.NPair*dx:], b.SourceX)
-	var bOut, zOut []float64
+	w.bOut, w.zOut = nil, nil
 	if rows > 0 {
-		bOut = g.bNet.forward(g.params, w.xs, rows, &w.bTape)
-		zOut = g.vNet.forward(g.params, w.xs, rows, &w.vTape)
+		w.bOut = g.bNet.forward(g.params, w.xs, rows, &w.bTape)
+		w.zOut = g.vNet.forward(g.params, w.xs, rows, &w.vTape)
 	}
 	w.logv = grow(w.logv, rows*M)
 	w.dB = grow(w.dB, rows*M*dy)
 	w.dV = grow(w.dV, rows*M)
+}
 
+// planTasks splits every stream of b into fixed row blocks and clears the
+// potential-gradient accumulator of each source and target block.
+func (g *Model) planTasks(b *energy.Batch) {
+	w := &g.work
 	w.tasks = w.tasks[:0]
 	nAcc := 0
 	addTasks := func(kind streamKind, n int) {
@@ -106,76 +161,69 @@ func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _
 		w.taskAcc[i] = grow(w.taskAcc[i], accLen)
 		clear(w.taskAcc[i])
 	}
+}
 
-	sPair, sSource, sTarget := 0.0, 0.0, 0.0
-	if b.NPair > 0 {
-		sPair = 1 / float64(b.NPair)
-	}
-	if b.NSource > 0 {
-		sSource = 1 / float64(b.NSource)
-	}
-	if b.NTarget > 0 {
-		sTarget = -1 / float64(b.NTarget) // the target term enters with a minus
-	}
+// lossStep is what one LossGrad call's row tasks share.
+type lossStep struct {
+	g     *Model
+	b     *energy.Batch
+	scale streamScales
+}
 
-	run := func(t *rowTask, sc *rowScratch) {
-		sum := 0.0
-		switch t.stream {
-		case streamPair:
-			for i := t.lo; i < t.hi; i++ {
-				logv := w.logv[i*M : (i+1)*M]
-				logSoftmax(logv, zOut[i*M:(i+1)*M])
-				bi := bOut[i*M*dy : (i+1)*M*dy]
-				y := b.PairY[i*dy : (i+1)*dy]
-				lse := p.logCost(logv, bi, y, sc)
-				sum -= lse // c/ε = −lse
-				p.costGrad(y, lse, sPair, sc, w.dV[i*M:(i+1)*M], w.dB[i*M*dy:(i+1)*M*dy])
-				logSoftmaxBackward(w.dV[i*M:(i+1)*M], logv, sc.t)
-			}
-		case streamSource:
-			acc := w.taskAcc[t.acc]
-			lo, hi := b.NPair+t.lo, b.NPair+t.hi
-			for i := lo; i < hi; i++ {
-				logSoftmax(w.logv[i*M:(i+1)*M], zOut[i*M:(i+1)*M])
-			}
-			logv, bi := w.logv[lo*M:hi*M], bOut[lo*M*dy:hi*M*dy]
-			dV, dB := w.dV[lo*M:hi*M], w.dB[lo*M*dy:hi*M*dy]
-			sum = p.partitionRows(logv, bi, hi-lo, sSource, sc, acc, dV, dB)
-			for i := 0; i < hi-lo; i++ {
-				logSoftmaxBackward(dV[i*M:(i+1)*M], logv[i*M:(i+1)*M], sc.t)
-			}
-		case streamTarget:
-			acc := w.taskAcc[t.acc]
-			for i := t.lo; i < t.hi; i++ {
-				y := b.TargetY[i*dy : (i+1)*dy]
-				if !p.full {
-					sum += p.potentialRowDiag(y, sTarget, &sc.pot, acc)
-					continue
-				}
-				lse := p.logPotential(y, &sc.pot)
-				sum += lse
-				p.potentialGrad(y, lse, sTarget, &sc.pot, acc)
-			}
+// run computes one row task: its partial loss, and its gradient into the
+// per-row head gradients (pairs, sources) or its own accumulator (sources,
+// targets).
+func (st *lossStep) run(t *rowTask, sc *rowScratch) {
+	w, b := &st.g.work, st.b
+	M, dy := st.g.spec.CostComponents, st.g.spec.YDim
+	p := &w.pot
+	sum := 0.0
+	switch t.stream {
+	case streamPair:
+		for i := t.lo; i < t.hi; i++ {
+			logv := w.logv[i*M : (i+1)*M]
+			logSoftmax(logv, w.zOut[i*M:(i+1)*M])
+			bi := w.bOut[i*M*dy : (i+1)*M*dy]
+			y := b.PairY[i*dy : (i+1)*dy]
+			lse := p.logCost(logv, bi, y, sc)
+			sum -= lse // c/ε = −lse
+			p.costGrad(y, lse, st.scale.pair, sc, w.dV[i*M:(i+1)*M], w.dB[i*M*dy:(i+1)*M*dy])
+			logSoftmaxBackward(w.dV[i*M:(i+1)*M], logv, sc.t)
 		}
-		t.loss = sum
+	case streamSource:
+		acc := w.taskAcc[t.acc]
+		lo, hi := b.NPair+t.lo, b.NPair+t.hi
+		for i := lo; i < hi; i++ {
+			logSoftmax(w.logv[i*M:(i+1)*M], w.zOut[i*M:(i+1)*M])
+		}
+		logv, bi := w.logv[lo*M:hi*M], w.bOut[lo*M*dy:hi*M*dy]
+		dV, dB := w.dV[lo*M:hi*M], w.dB[lo*M*dy:hi*M*dy]
+		sum = p.partitionRows(logv, bi, hi-lo, st.scale.source, sc, acc, dV, dB)
+		for i := 0; i < hi-lo; i++ {
+			logSoftmaxBackward(dV[i*M:(i+1)*M], logv[i*M:(i+1)*M], sc.t)
+		}
+	case streamTarget:
+		acc := w.taskAcc[t.acc]
+		for i := t.lo; i < t.hi; i++ {
+			y := b.TargetY[i*dy : (i+1)*dy]
+			if !p.full {
+				sum += p.potentialRowDiag(y, st.scale.target, &sc.pot, acc)
+				continue
+			}
+			lse := p.logPotential(y, &sc.pot)
+			sum += lse
+			p.potentialGrad(y, lse, st.scale.target, &sc.pot, acc)
+		}
 	}
+	t.loss = sum
+}
 
-	workers := parallel.Workers(g.threads, len(w.tasks))
-	for len(w.workers) < workers {
-		w.workers = append(w.workers, &rowScratch{})
-	}
-	for _, sc := range w.workers[:workers] {
-		sc.size(p)
-	}
-	// The context was checked on entry; a step is short, so the blocks
-	// are not interrupted halfway.
-	_ = parallel.For(context.Background(), workers, len(w.tasks), func(k, i int) error {
-		run(&w.tasks[i], w.workers[k])
-		return nil
-	})
-
+// reduceTasks adds the tasks' losses and potential gradients in task order
+// (the fixed reduction that makes the result independent of the threads).
+func (g *Model) reduceTasks(scale streamScales) energy.LossTerms {
+	w := &g.work
 	var terms energy.LossTerms
-	w.potGrad = grow(w.potGrad, accLen)
+	w.potGrad = grow(w.potGrad, g.potGradLen())
 	clear(w.potGrad)
 	for i := range w.tasks {
 		t := &w.tasks[i]
@@ -193,21 +241,11 @@ func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _
 			}
 		}
 	}
-	terms.Paired *= sPair
-	terms.LogPartition *= sSource
-	terms.Target *= -sTarget
+	terms.Paired *= scale.pair
+	terms.LogPartition *= scale.source
+	terms.Target *= -scale.target
 	terms.Total = terms.Paired - terms.Target + terms.LogPartition
-
-	clear(grad)
-	g.chainPotential(p, w.potGrad, grad)
-	if rows > 0 {
-		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)
-		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
-	}
-	if math.IsNaN(terms.Total) || math.IsInf(terms.Total, 0) {
-		return terms, fmt.Errorf("GMM loss: %w: paired %v, target %v, log-partition %v", energy.ErrNonFinite, terms.Paired, terms.Target, terms.LogPartition)
-	}
-	return terms, nil
+	return terms
 }
 
 // partitionRows returns Σ log Z(x) over R source rows given their heads
