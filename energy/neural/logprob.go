@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/ebieot/ebieot/energy"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -35,77 +36,17 @@ func (n *Model) LogProbEstimate(ctx context.Context, x, y []float64, nSamples in
 	case nSamples < 2:
 		return 0, 0, fmt.Errorf("neural log-probability: %d importance samples, want at least 2", nSamples)
 	}
-	fit := min(nSamples, fitSamples)
-	samples := make([]float64, fit*dy)
-	if err := n.Sample(ctx, x, fit, rng, samples); err != nil {
-		return 0, 0, fmt.Errorf("neural log-probability: %w", err)
+	q, err := n.proposal(ctx, x, min(nSamples, fitSamples), rng)
+	if err != nil {
+		return 0, 0, err
 	}
-	mean := make([]float64, dy)
-	for i := 0; i < fit; i++ {
-		for d := range dy {
-			mean[d] += samples[i*dy+d] / float64(fit)
-		}
-	}
-	cov := mat.NewSymDense(dy, nil)
-	for i := 0; i < fit; i++ {
-		row := samples[i*dy : (i+1)*dy]
-		for a := range dy {
-			for b := a; b < dy; b++ {
-				cov.SetSym(a, b, cov.At(a, b)+4*(row[a]-mean[a])*(row[b]-mean[b])/float64(fit-1))
-			}
-		}
-	}
-	for d := range dy {
-		cov.SetSym(d, d, cov.At(d, d)+1e-6)
-	}
-	var chol mat.Cholesky
-	if !chol.Factorize(cov) {
-		return 0, 0, fmt.Errorf("neural log-probability: proposal covariance is not positive definite")
-	}
-	var lower mat.TriDense
-	chol.LTo(&lower)
-	logDetHalf := 0.0 // ½ log det(4S + 10⁻⁶I)
-	for d := range dy {
-		logDetHalf += math.Log(lower.At(d, d))
-	}
-	broad := n.lv.InitStd
-	norm := -0.5 * float64(dy) * math.Log(2*math.Pi)
-
 	// Draw every proposal first (one sequential use of rng), then evaluate
 	// the energies in batches on the graph.
-	logW := make([]float64, nSamples) // log q(y_k) until the energies are in
 	props := make([]float64, nSamples*dy)
-	z, r := mat.NewVecDense(dy, nil), mat.NewVecDense(dy, nil)
+	q.Sample(rng, nSamples, props)
+	logW := make([]float64, nSamples) // log q(y_k) until the energies are in
 	for k := range nSamples {
-		yk := props[k*dy : (k+1)*dy]
-		fitted := rng.Float64() < 0.5
-		for d := range dy {
-			z.SetVec(d, rng.NormFloat64())
-		}
-		if fitted {
-			r.MulVec(&lower, z)
-			for d := range dy {
-				yk[d] = mean[d] + r.AtVec(d)
-			}
-		} else {
-			for d := range dy {
-				yk[d] = broad * z.AtVec(d)
-			}
-		}
-		// log of each component's density at yk.
-		for d := range dy {
-			r.SetVec(d, yk[d]-mean[d])
-		}
-		if err := r.SolveVec(&lower, r); err != nil {
-			return 0, 0, fmt.Errorf("neural log-probability: %w", err)
-		}
-		logFitted := norm - logDetHalf - 0.5*mat.Dot(r, r)
-		ss := 0.0
-		for _, v := range yk {
-			ss += v * v
-		}
-		logBroad := norm - float64(dy)*math.Log(broad) - 0.5*ss/(broad*broad)
-		logW[k] = math.Log(0.5) + logAddExp(logFitted, logBroad)
+		logW[k] = q.LogProb(props[k*dy : (k+1)*dy])
 	}
 	xs := make([]float64, nSamples*dx)
 	for k := range nSamples {
@@ -139,12 +80,47 @@ func (n *Model) LogProbEstimate(ctx context.Context, x, y []float64, nSamples in
 	return -n.Energy(x, y) - logZ, math.Sqrt(varW/k) / meanW, nil
 }
 
-func logAddExp(a, b float64) float64 {
-	if a < b {
-		a, b = b, a
+// proposal is the defensive importance-sampling proposal at x:
+// ½·N(m, 4S + 10⁻⁶I) + ½·N(0, InitStd²·I), with m and S the mean and
+// covariance of fit Langevin samples of π(·|x).
+func (n *Model) proposal(ctx context.Context, x []float64, fit int, rng *rand.Rand) (*energy.Mixture, error) {
+	dy := n.spec.YDim
+	samples := make([]float64, fit*dy)
+	if err := n.Sample(ctx, x, fit, rng, samples); err != nil {
+		return nil, fmt.Errorf("neural log-probability: %w", err)
 	}
-	if math.IsInf(a, -1) {
-		return a
+	mean := make([]float64, dy)
+	for i := 0; i < fit; i++ {
+		for d := range dy {
+			mean[d] += samples[i*dy+d] / float64(fit)
+		}
 	}
-	return a + math.Log1p(math.Exp(b-a))
+	cov := mat.NewSymDense(dy, nil)
+	for i := 0; i < fit; i++ {
+		row := samples[i*dy : (i+1)*dy]
+		for a := range dy {
+			for b := a; b < dy; b++ {
+				cov.SetSym(a, b, cov.At(a, b)+4*(row[a]-mean[a])*(row[b]-mean[b])/float64(fit-1))
+			}
+		}
+	}
+	for d := range dy {
+		cov.SetSym(d, d, cov.At(d, d)+1e-6)
+	}
+	var chol mat.Cholesky
+	if !chol.Factorize(cov) {
+		return nil, fmt.Errorf("neural log-probability: proposal covariance is not positive definite")
+	}
+	var lower mat.TriDense
+	chol.LTo(&lower)
+	factors := make([]float64, 2*dy*dy)
+	for i := range dy {
+		for j := 0; j <= i; j++ {
+			factors[i*dy+j] = lower.At(i, j)
+		}
+		factors[dy*dy+i*dy+i] = n.lv.InitStd
+	}
+	half := math.Log(0.5)
+	return &energy.Mixture{Dim: dy, LogWeights: []float64{half, half}, Means: append(mean, make([]float64, dy)...),
+		CovIndex: []int{0, 1}, Chol: factors}, nil
 }
