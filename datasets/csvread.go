@@ -419,14 +419,14 @@ func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, 
 		}
 		switch kind {
 		case kindPair:
-			err = sc.parse(xIdx, t.pairX.appendRow())
+			err = sc.parse(xIdx, t.pairX.AppendRow())
 			if err == nil {
-				err = sc.parse(yIdx, t.pairY.appendRow())
+				err = sc.parse(yIdx, t.pairY.AppendRow())
 			}
 		case kindSource:
-			err = sc.parse(xIdx, t.srcX.appendRow())
+			err = sc.parse(xIdx, t.srcX.AppendRow())
 		case kindTarget:
-			err = sc.parse(yIdx, t.tgtY.appendRow())
+			err = sc.parse(yIdx, t.tgtY.AppendRow())
 		}
 		if err != nil {
 			return nil, err

@@ -14,7 +14,7 @@ func StandardNormal(rng *rand.Rand, n, d int) Matrix {
 	return m
 }
 
-// Swiss-roll target marginal (method.md §8): t ~ U[1.5π, 4.5π],
+// Swiss-roll target marginal (docs/method.md §8): t ~ U[1.5π, 4.5π],
 // y = ((t cos t, t sin t) + SwissRollNoise·ξ) / SwissRollScale.
 const (
 	SwissRollTMin  = 1.5 * math.Pi

@@ -51,7 +51,7 @@ type Langevin struct {
 	InitStd     float64 `json:"init_std"`             // std of fresh starts (1)
 }
 
-// DefaultLangevin is the authors' Swiss-roll preset (method.md §5).
+// DefaultLangevin is the authors' Swiss-roll preset (docs/method.md §5).
 func DefaultLangevin() Langevin {
 	return Langevin{Steps: 100, StepSize: 0.05, Noise: 0.005, BufferSize: 10000, RestartProb: 0.95, InitStd: 1}
 }

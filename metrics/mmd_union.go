@@ -32,7 +32,7 @@ func UnionMedianDistance(x, y Points) (float64, error) {
 // MMD2WithUnionMedian is MMD2 with the bandwidths s·2^{−2..2} of
 // UnionMedianDistance(x, y): the MMD² as the authors' evaluation code
 // computes it, for comparing with their published numbers. It differs from
-// MMD2WithMedian, this package's evaluation metric (method.md §8), only in
+// MMD2WithMedian, this package's evaluation metric (docs/method.md §8), only in
 // the bandwidth, which there depends on the reference set alone, so that
 // every model compared with the same reference is measured with the same
 // kernel. It returns the bandwidths it used.

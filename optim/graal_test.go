@@ -149,7 +149,7 @@ func itersToAccuracy(t *testing.T, p Problem, x0 []float64, fStar float64, s Set
 
 func within(got, lo, hi int) bool { return got >= lo && got <= hi }
 
-// Reference (optimizers.md §3.6, G1): θ = γ = 1, η₀ = 1e-6 needs 305, 1750
+// Reference (docs/optimizers.md §3.6, G1): θ = γ = 1, η₀ = 1e-6 needs 305, 1750
 // and 5267 iterations for 1e-2, 1e-4, 1e-6. Our counts must match within a
 // few percent (the problem is deterministic; small differences can come
 // from the order of floating-point operations).

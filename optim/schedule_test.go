@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The reference table of optimizers.md §2.3: T = 1000, MAD s = 1e-3,
+// The reference table of docs/optimizers.md §2.3: T = 1000, MAD s = 1e-3,
 // ε = 1e-4 (atanh(1−ε) = 4.951718776), tmax large enough not to clamp.
 func TestTemperatureTable(t *testing.T) {
 	const s = 1e-3

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// separableQuadratic is S1 of optimizers.md §2.9: f(x) = ½ Σ h_i (x_i − c_i)²
+// separableQuadratic is S1 of docs/optimizers.md §2.9: f(x) = ½ Σ h_i (x_i − c_i)²
 // with h log-uniform in [1e-3, 10] and c ~ N(0, 1).
 type separableQuadratic struct{ h, c []float64 }
 

@@ -45,7 +45,7 @@ const DefaultDivergenceAnnealFactor = 0.25
 // the value is within DivergenceRelAccuracy = 1e-3 relative of the value at
 // convergence (measured 7e-5 at 1024 Swiss-roll points and 9e-5 at 200, ε
 // = 1e-3, against tolerance 1e-5 references); a 1024×1024 divergence at ε =
-// 1e-3 then takes ~240 iterations in all, ~2.5 s CPU. Pass a smaller Tol
+// 1e-3 then takes ~240 iterations in all. Pass a smaller Tol
 // for more digits. A term that Sinkhorn has not solved within 1000
 // iterations is finished by L-BFGS on the semi-dual (see DivergenceOf).
 func Divergence(ctx context.Context, x, y []float64, n, m, d int, eps float64, opt ...Options) (float64, error) {

@@ -10,7 +10,7 @@ import (
 )
 
 // swissRoll draws n points of the 2-D Swiss roll used for evaluation
-// (method.md §8): t ~ U[1.5π, 4.5π], y = ((t cos t, t sin t) + 0.8ξ)/7.5.
+// (docs/method.md §8): t ~ U[1.5π, 4.5π], y = ((t cos t, t sin t) + 0.8ξ)/7.5.
 // It is written out here because package datasets imports sinkhorn.
 func swissRoll(rng *rand.Rand, n int) []float64 {
 	out := make([]float64, 2*n)

@@ -100,7 +100,7 @@ func generateSwissRollCommand() *cli.Command {
 		Usage: "Gaussian → Swiss roll (2-D) with pairs from an entropic OT plan",
 		Description: `x ~ N(0, I₂); y on the Swiss roll (t ~ U[1.5π, 4.5π], y = (t cos t, t sin t) + 0.8ξ,
 divided by 7.5). Each pair is drawn from the plan of a 64 × 64 log-domain Sinkhorn problem
-with the rotation cost of the paper (method.md §7.1). The paper's benchmark uses
+with the rotation cost of the paper (docs/method.md §7.1). The paper's benchmark uses
 --paired 128 --sources 1024 --targets 1024.`,
 		Flags: generateSizeFlags(),
 		Action: func(c *cli.Context) error {

@@ -12,7 +12,7 @@ import (
 // gorgonia's tape machine is not used for the model's graphs because every
 // RunAll locks the calling goroutine to its OS thread and runs the program
 // in a fresh goroutine, which must run on another thread: two thread
-// hand-offs per run, ≈ 35 µs for a tiny graph on this machine kind. With a
+// hand-offs per run, more than a tiny graph's arithmetic. With a
 // run per Langevin step and one chain per core, the threads sleeping and
 // waking every step let the two chains of the preset run side by side only
 // part of the time (CPU / wall 1.36 instead of 1.85; see BENCHMARKS.md,

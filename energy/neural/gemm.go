@@ -10,9 +10,9 @@ import (
 // and axpy kernels instead of going to the BLAS: those with an inner
 // dimension of at most thinSide in mulAdd or an outer one in mulT, and
 // those with a single column. They are the networks' input layers (Dx or Dy
-// columns) and scalar output layers, run at every Langevin step: for 64
-// rows they took ≈ 10 µs per product through OpenBLAS and 75–90 µs through
-// gonum's Dgemm for the one-column shapes, against ≈ 7 µs for the loops.
+// columns) and scalar output layers, run at every Langevin step, where a
+// BLAS call costs more in set-up than the product itself (BENCHMARKS.md,
+// EBiEOT-NN, has the measurements).
 // The loops call gonum's pure-Go implementation directly: the openblas
 // build redirects gorgonia's and blas64's BLAS, not this one.
 const thinSide = 4

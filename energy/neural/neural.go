@@ -236,7 +236,7 @@ func (n *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, r
 	return st.LossTerms, err
 }
 
-// LossGradStats writes into grad the stochastic gradient of method.md §5,
+// LossGradStats writes into grad the stochastic gradient of docs/method.md §5,
 //
 //	(1/ε)·mean_pairs ∇c(x,y) − (1/ε)·mean_targets ∇f(y) + (1/ε)·mean_sources [∇f(ŷ) − ∇c(x,ŷ)],
 //
@@ -372,8 +372,7 @@ func (n *Model) Sample(ctx context.Context, x []float64, count int, rng *rand.Ra
 // block would exceed maxBlockRows (a graph's memory grows with its rows).
 // The split depends only on rows and the thread count, which keeps results
 // reproducible. Blocks are not made smaller to balance load: the matrix
-// products lose efficiency with fewer rows (one OpenBLAS thread multiplies
-// 128×256 by 256×256 at 42 GFLOP/s here, 64 rows at 38, 32 at 33, 16 at 23).
+// products lose efficiency with fewer rows (BENCHMARKS.md, EBiEOT-NN).
 func (n *Model) rowBlocks(rows int) []int {
 	k := max(1, min(parallel.Threads(n.threads), rows/minBlockRows), (rows+maxBlockRows-1)/maxBlockRows)
 	bounds := make([]int, k+1)

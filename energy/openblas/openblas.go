@@ -23,8 +23,8 @@ import (
 // mutable state.
 //
 // The neural model already runs one goroutine per row block; OpenBLAS's own
-// threads on top of that oversubscribe the cores and spin (measured 6–8×
-// slower per training step on 2 cores), so OpenBLAS is pinned to one
+// threads on top of that oversubscribe the cores and spin (several times
+// slower per training step), so OpenBLAS is pinned to one
 // thread unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise.
 func init() {
 	G.Use(netlib.Implementation{})
