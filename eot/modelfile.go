@@ -115,10 +115,15 @@ func NewModelFile(m energy.Model, xNames, yNames []string, scaler datasets.Scale
 	}
 }
 
-// Save writes the model file atomically.
+// Save writes the model file atomically. The training record must name
+// the data (Training.DataDigest): a model file that cannot say what it was
+// trained on is refused.
 func (f *ModelFile) Save(path string) error {
 	if err := f.validate(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if f.Training.DataDigest == "" {
+		return fmt.Errorf("save %s: %w: the training record is empty (no data digest); train with eot.Train, or set Training from the run and DataDigest(data)", path, ErrModelFile)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
