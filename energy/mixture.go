@@ -29,10 +29,11 @@ type Mixture struct {
 // Len is the number of components.
 func (mx *Mixture) Len() int { return len(mx.LogWeights) }
 
-// logNormal returns the log-density of component k at y. For a diagonal
+// LogNormal returns the log-density of component k alone at y; scratch
+// holds Dim values (used by Cholesky factors). For a diagonal
 // covariance it is −½ Σ_d (log 2πσ_d² + r_d²/σ_d²); for a factor C it is
 // −(D/2) log 2π − Σ log C_ii − ½‖C⁻¹r‖².
-func (mx *Mixture) logNormal(k int, y, scratch []float64) float64 {
+func (mx *Mixture) LogNormal(k int, y, scratch []float64) float64 {
 	D := mx.Dim
 	mean := mx.Means[k*D : (k+1)*D]
 	c := mx.CovIndex[k]
@@ -68,7 +69,7 @@ func (mx *Mixture) LogProb(y []float64) float64 {
 	terms := make([]float64, mx.Len())
 	scratch := make([]float64, mx.Dim)
 	for k, lw := range mx.LogWeights {
-		terms[k] = lw + mx.logNormal(k, y, scratch)
+		terms[k] = lw + mx.LogNormal(k, y, scratch)
 	}
 	return vecmath.LogSumExp(terms)
 }

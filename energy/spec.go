@@ -29,6 +29,11 @@ type Spec struct {
 	WeightHidden   []int   `json:"weight_hidden"`             // x-network of the log v(x) head; nil = CostHidden, [] = linear
 	FullCov        bool    `json:"full_cov,omitempty"`        // Cholesky-factored A_n instead of diagonal
 	AInit          float64 `json:"a_init,omitempty"`          // initial diagonal of A_n (default 0.1)
+	// EpsFree parametrises the GMM by A′_n = ε·A_n and b′_m = b_m/ε
+	// (docs/method.md §9.1): the conditional is then free of ε, and so are
+	// the training dynamics and the initialisation; ε only scales the
+	// reported cost and potential. At ε = 1 both parametrisations agree.
+	EpsFree bool `json:"eps_free,omitempty"`
 
 	// NN only.
 	PotentialHidden []int     `json:"potential_hidden,omitempty"`

@@ -159,12 +159,12 @@ func (g *Model) Conditional(x []float64) *energy.Mixture {
 	if !s.FullCov {
 		mx.Var = make([]float64, N*D)
 		for i, A := range p.A {
-			mx.Var[i] = s.Eps * A
+			mx.Var[i] = g.workEps() * A
 		}
 		return mx
 	}
 	mx.Chol = make([]float64, N*D*D)
-	se := math.Sqrt(s.Eps)
+	se := math.Sqrt(g.workEps())
 	for i, l := range p.L {
 		mx.Chol[i] = se * l
 	}
@@ -230,7 +230,7 @@ func (g *Model) SampleBatch(ctx context.Context, x []float64, rows int, rng *ran
 	for i := range seeds {
 		seeds[i] = rng.Uint64()
 	}
-	se := math.Sqrt(s.Eps)
+	se := math.Sqrt(g.workEps())
 	return g.forBlocks(ctx, p, rows, func(block, lo, hi int, sc *rowScratch) {
 		r := rand.New(rand.NewPCG(seeds[2*block], seeds[2*block+1]))
 		xi := make([]float64, D)

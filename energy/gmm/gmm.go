@@ -64,6 +64,16 @@ type Model struct {
 	work    lossWork
 }
 
+// workEps is the ε of the model's internal arithmetic: the spec's ε, or 1
+// when the parameters are ε-free (A′ = εA and b′ = b/ε make every term of
+// the loss, the conditional and its samples those of the ε = 1 model).
+func (g *Model) workEps() float64 {
+	if g.spec.EpsFree {
+		return 1
+	}
+	return g.spec.Eps
+}
+
 // SetThreads sets the number of goroutines LossGrad and the batch methods
 // use (0 = one per CPU). Results do not depend on it.
 func (g *Model) SetThreads(n int) { g.threads = n }

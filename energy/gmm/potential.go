@@ -37,7 +37,7 @@ type potential struct {
 func (p *potential) update(g *Model) {
 	s := g.spec
 	N, D := s.Potentials, s.YDim
-	p.N, p.M, p.D, p.eps, p.full = N, s.CostComponents, D, s.Eps, s.FullCov
+	p.N, p.M, p.D, p.eps, p.full = N, s.CostComponents, D, g.workEps(), s.FullCov
 	params := g.params
 
 	p.logw = grow(p.logw, N)
