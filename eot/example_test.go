@@ -20,21 +20,23 @@ func gaussianData() (datasets.GaussianEOT, *datasets.Streams) {
 }
 
 // Train fits a model from data in the user's units and returns it with its
-// scaler and training record; Save writes it as a model file.
+// scaler and training record; Save writes it as a model file. With the
+// default configuration it chooses its hyperparameters by cross-validated
+// likelihood; a small grid keeps this example fast.
 func ExampleTrain() {
 	truth, data := gaussianData()
 	cfg, err := eot.DefaultConfig("gmm")
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg.Spec.Potentials, cfg.Spec.CostComponents, cfg.Spec.FullCov = 1, 1, false
-	cfg.Fit.Steps, cfg.Fit.LRCost, cfg.Fit.LRPotential = 3000, 1e-2, 1e-2
+	cfg.Select = eot.Selection{Potentials: []int{1, 2}, Tilts: []int{1}, LearningRates: []float64{1e-2}, MaxSteps: 1500}
 	cfg.Seed, cfg.Threads = 7, 1
 	model, err := eot.Train(context.Background(), data, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(model.Training.Stopped, "after", model.Training.Steps, "steps")
+	best := model.Training.Selection.Candidates[0]
+	fmt.Printf("chose N=%d M=%d, %d steps\n", best.Potentials, best.CostComponents, model.Training.Steps)
 
 	// The conditional mean at x = 1, from samples, against the truth.
 	x := datasets.Matrix{Rows: 1, Cols: 1, Data: []float64{1}}
@@ -50,7 +52,7 @@ func ExampleTrain() {
 	truth.CondMean(x.Data, want)
 	fmt.Printf("E[y | x=1]: model %.1f, truth %.1f\n", mean, want[0])
 	// Output:
-	// completed after 3000 steps
+	// chose N=2 M=1, 1400 steps
 	// E[y | x=1]: model -0.8, truth -0.8
 }
 
@@ -60,9 +62,9 @@ func ExampleTrain() {
 func ExampleTrained_LogProb() {
 	truth, data := gaussianData()
 	cfg, _ := eot.DefaultConfig("gmm")
-	cfg.Spec.Potentials, cfg.Spec.CostComponents = 1, 1
+	cfg.Spec.Potentials, cfg.Spec.CostComponents, cfg.Covariance = 1, 1, eot.CovarianceDiag
 	cfg.Fit.Steps, cfg.Fit.LRCost, cfg.Fit.LRPotential = 3000, 1e-2, 1e-2
-	cfg.Seed, cfg.Threads = 7, 1
+	cfg.Select.Off, cfg.Seed, cfg.Threads = true, 7, 1
 	model, err := eot.Train(context.Background(), data, cfg)
 	if err != nil {
 		log.Fatal(err)

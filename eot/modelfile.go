@@ -43,29 +43,33 @@ type ModelFile struct {
 
 // Training records how a model was trained.
 type Training struct {
-	Steps        int             `json:"steps"` // total steps, over every resumed run
-	Seed         uint64          `json:"seed"`
-	DataDigest   string          `json:"data_digest"` // SHA-256 of the training streams
-	Paired       int             `json:"paired"`
-	Sources      int             `json:"sources"`
-	Targets      int             `json:"targets"`
-	Validation   int             `json:"validation_pairs"`
-	BatchSize    int             `json:"batch_size"`
-	LRCost       float64         `json:"lr_cost"`
-	LRPotential  float64         `json:"lr_potential"`
-	Optimizer    OptimizerConfig `json:"optimizer"`
-	Schedule     string          `json:"lr_schedule"`
-	ClipNorm     float64         `json:"clip_norm,omitempty"`
-	ValidFrac    float64         `json:"valid_frac,omitempty"`
-	ValidEvery   int             `json:"valid_every,omitempty"`
-	Patience     int             `json:"patience,omitempty"`
-	KeepBest     bool            `json:"keep_best,omitempty"`
-	Scaling      Scaling         `json:"scaling,omitempty"` // 0: standardised (or a file older than this field)
-	BestStep     int             `json:"best_step,omitempty"`
-	BestValidNLL *float64        `json:"best_valid_nll,omitempty"` // standardised units
-	Stopped      Status          `json:"stopped"`
-	Seconds      float64         `json:"seconds"`
-	History      []LogEntry      `json:"history,omitempty"`
+	Steps       int             `json:"steps"`                   // total steps, over every resumed run
+	Planned     int             `json:"planned_steps,omitempty"` // the total the last run was asked for
+	Seed        uint64          `json:"seed"`
+	DataDigest  string          `json:"data_digest"` // SHA-256 of the training streams
+	Paired      int             `json:"paired"`
+	Sources     int             `json:"sources"`
+	Targets     int             `json:"targets"`
+	Validation  int             `json:"validation_pairs"`
+	BatchSize   int             `json:"batch_size"`
+	LRCost      float64         `json:"lr_cost"`
+	LRPotential float64         `json:"lr_potential"`
+	Optimizer   OptimizerConfig `json:"optimizer"`
+	Schedule    string          `json:"lr_schedule"`
+	ClipNorm    float64         `json:"clip_norm,omitempty"`
+	ValidFrac   float64         `json:"valid_frac,omitempty"`
+	ValidEvery  int             `json:"valid_every,omitempty"`
+	Patience    int             `json:"patience,omitempty"`
+	KeepBest    bool            `json:"keep_best,omitempty"`
+	Scaling     Scaling         `json:"scaling,omitempty"` // 0: standardised (or a file older than this field)
+	// Selection is the leaderboard of the model selection that chose the
+	// hyperparameters, if one ran.
+	Selection    *Leaderboard `json:"selection,omitempty"`
+	BestStep     int          `json:"best_step,omitempty"`
+	BestValidNLL *float64     `json:"best_valid_nll,omitempty"` // standardised units
+	Stopped      Status       `json:"stopped"`
+	Seconds      float64      `json:"seconds"`
+	History      []LogEntry   `json:"history,omitempty"`
 }
 
 // logRow is LogEntry as stored: JSON has no NaN, so a term a model cannot

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/gmm"
 )
 
 // Train fits a model of π(y|x) to data given in the user's units: it fits
@@ -78,17 +79,53 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	// order: a model file names the seed, and this makes it reproducible.
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
 	scaled := scaler.Apply(data)
+	var model energy.Model
+	var board *Leaderboard
+	opts := cfg.Fit
+	opts.Seed, opts.Threads = cfg.Seed, cfg.Threads
+	marginalInit := prev == nil && cfg.Spec.Kind == energy.KindGMM && cfg.Init == InitMarginal
+	selecting := marginalInit && !cfg.Select.Off
+	if selecting {
+		// Cross-validation takes the place of the validation split.
+		cfg.ValidFrac = 0
+	}
 	trainSet, valid := scaled, (*datasets.Streams)(nil)
 	if cfg.ValidFrac > 0 {
 		trainSet, valid = datasets.SplitPairs(scaled, cfg.ValidFrac, rng)
 	}
-	var model energy.Model
-	opts := cfg.Fit
-	opts.Seed, opts.Threads = cfg.Seed, cfg.Threads
-	if prev != nil {
+	switch {
+	case prev != nil:
 		model = prev.Model
 		opts.StartStep = prev.Training.Steps
-	} else {
+	case marginalInit:
+		spec := cfg.Spec
+		spec.XDim, spec.YDim, spec.EpsFree = data.XDim(), data.YDim(), true
+		spec.FullCov = cfg.Covariance == CovarianceFull || (cfg.Covariance == CovarianceAuto && spec.FullCov)
+		if selecting {
+			c := cfg
+			c.Spec = spec
+			sel, err := selectGMM(ctx, scaled, c)
+			if err != nil {
+				return nil, fmt.Errorf("train: %w", err)
+			}
+			spec, board = sel.spec, sel.board
+			opts.LRCost, opts.LRPotential, opts.Steps = sel.lrCost, sel.lrPot, sel.steps
+			// The stopping step comes from the cross-validation.
+			opts.ValidEvery, opts.Patience, opts.KeepBest = 0, 0, false
+		} else {
+			spec.Potentials = firstNonZero(spec.Potentials, defaultPotentials)
+			spec.CostComponents = firstNonZero(spec.CostComponents, defaultTilts)
+			opts.LRCost, opts.LRPotential = firstNonZeroF(opts.LRCost, defaultLRCost), firstNonZeroF(opts.LRPotential, defaultLRPot)
+			opts.Steps = firstNonZero(opts.Steps, defaultSteps)
+		}
+		mg, err := gmm.FitMarginal(ctx, trainSet.AllTargets(), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads}, rng)
+		if err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if model, err = gmm.NewFromMarginal(spec, mg, 0.01, rng); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	default:
 		spec := cfg.Spec
 		spec.XDim, spec.YDim = data.XDim(), data.YDim()
 		var err error
@@ -96,7 +133,14 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
-	res, fitErr := Fit(ctx, model, trainSet, valid, opts)
+	var res *Result
+	var fitErr error
+	if opts.Steps == 0 && board != nil {
+		// The search found no step better than the x-blind start.
+		res = &Result{Stopped: Completed, BestValidNLL: math.NaN()}
+	} else {
+		res, fitErr = Fit(ctx, model, trainSet, valid, opts)
+	}
 	if res == nil {
 		return nil, fitErr
 	}
@@ -104,12 +148,12 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 		return nil, fitErr
 	}
 	tr := Training{
-		Steps: opts.StartStep + res.Steps, Seed: cfg.Seed, DataDigest: DataDigest(data),
+		Steps: opts.StartStep + res.Steps, Planned: opts.StartStep + opts.Steps, Seed: cfg.Seed, DataDigest: DataDigest(data),
 		Paired: trainSet.PairX.Rows, Sources: data.SourceX.Rows, Targets: data.TargetY.Rows, Validation: pairsIn(valid),
 		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
 		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
 		ClipNorm: opts.ClipNorm, ValidFrac: cfg.ValidFrac, ValidEvery: opts.ValidEvery, Patience: opts.Patience, KeepBest: opts.KeepBest,
-		Scaling: cfg.Scaling,
+		Scaling: cfg.Scaling, Selection: board,
 	}
 	if tr.Schedule == "" {
 		tr.Schedule = ScheduleConstant

@@ -83,6 +83,38 @@ func describeModel(w io.Writer, mf *eot.ModelFile, model energy.Model) {
 	row("seed", t.Seed)
 	row("data digest", t.DataDigest)
 	tw.Flush()
+	if lb := t.Selection; lb != nil {
+		describeSelection(w, lb)
+	}
+}
+
+// describeSelection prints the model selection's leaderboard.
+func describeSelection(w io.Writer, lb *eot.Leaderboard) {
+	fmt.Fprintf(w, "\nmodel selection (%.1fs): ", lb.Seconds)
+	if lb.Fallback != "" {
+		fmt.Fprintln(w, lb.Fallback)
+		return
+	}
+	fmt.Fprintf(w, "%d-fold cross-validation over %d pairs; NLL in standardised units\n", lb.Folds, lb.Pairs)
+	fmt.Fprintf(w, "verdict: %s\n", lb.Verdict)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\tcandidate\tCV NLL\tbest step\tsteps run\tCPU s")
+	for i, c := range lb.Candidates {
+		fmt.Fprintf(tw, "%d\t%s\t%.4f ± %.4f\t%d\t%d\t%.1f\n", i+1, c, c.NLL.Mean, c.NLL.StdErr, c.BestStep, c.Steps, c.CPUSeconds)
+	}
+	fmt.Fprintf(tw, "\tx-blind marginal\t%.4f ± %.4f\t\t\t\n", lb.MarginalNLL.Mean, lb.MarginalNLL.StdErr)
+	fmt.Fprintf(tw, "\tlinear-Gaussian regression\t%.4f ± %.4f\t\t\t\n", lb.LinearNLL.Mean, lb.LinearNLL.StdErr)
+	tw.Flush()
+	if len(lb.Marginal) > 0 {
+		fmt.Fprintf(w, "potential: %d x-blind mixtures by CV NLL of every y; best ", len(lb.Marginal))
+		for i, m := range lb.Marginal[:min(3, len(lb.Marginal))] {
+			if i > 0 {
+				fmt.Fprint(w, ", ")
+			}
+			fmt.Fprintf(w, "N=%d %s %.4f", m.Potentials, map[bool]string{false: "diag", true: "full"}[m.FullCov], m.NLL)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 func layers(h []int) string {

@@ -24,39 +24,55 @@ func fitCommand() *cli.Command {
 		Usage: "fit an EBiEOT model of π(y|x) from paired and unpaired data",
 		Description: `Reads one CSV (--data with --x-cols/--y-cols: a row with every y cell empty is an
 unpaired source, a row with every x cell empty an unpaired target, a full row a pair) or
-separate files (--paired, --sources, --targets), standardises both sides, holds out
---valid-frac of the pairs for validation and trains with Adam (two learning rates: cost and
-potential). Ctrl-C stops training and still writes the model. --resume continues a saved
-model on (new or the same) data with its own architecture and scaler.`,
+separate files (--paired, --sources, --targets), standardises both sides and trains.
+
+With the gmm model and no hyperparameter flags, fit chooses them itself: the potential
+starts at a Gaussian mixture fitted by EM to every y (the best model that ignores x), its
+number of components and covariance kind are chosen by cross-validated likelihood of the
+y's, and the cost's tilts, the learning rates and the number of steps by 5-fold
+cross-validated likelihood of the pairs (successive halving over the candidates, run in
+parallel over --threads); the winner is refitted on all pairs. A flag given explicitly
+is used as given and not searched; --select=false turns the search off (then --valid-frac
+of the pairs stops training early). The model file keeps the leaderboard (see describe),
+and fit says plainly when the model does not beat the x-blind marginal or a
+linear-Gaussian regression on the pairs.
+
+--preset swissroll-gmm (or swissroll-nn) reproduces the paper's Swiss-roll settings.
+Ctrl-C stops training and still writes the model. --resume continues a saved model on
+(new or the same) data with its own architecture and scaler.`,
 		Flags: append(streamFlags(),
 			&cli.StringFlag{Name: "model", Value: energy.KindGMM, Usage: "model kind: gmm (closed form) or nn (neural, Langevin)"},
-			&cli.Float64Flag{Name: "eps", Value: 1, Usage: "entropic temperature ε"},
-			&cli.IntFlag{Name: "potentials", Value: 50, Usage: "gmm: mixture components N of the potential"},
-			&cli.IntFlag{Name: "cost-components", Value: 25, Usage: "gmm: exponential tilts M of the cost"},
+			&cli.StringFlag{Name: "preset", Usage: "start from a named configuration: " + strings.Join(eot.PresetNames(), ", ") + " (other flags override it)"},
+			&cli.BoolFlag{Name: "select", Value: true, Usage: "gmm: choose the hyperparameters not given by cross-validated likelihood"},
+			&cli.StringFlag{Name: "init", DefaultText: "marginal", Usage: "gmm: potential initialisation: marginal (EM on every y, cost near zero) or targets (components on target rows, A = --a-init, the paper's)"},
+			&cli.Float64Flag{Name: "eps", DefaultText: "1", Usage: "entropic temperature ε (gmm with marginal initialisation: a convention only, the fit does not depend on it)"},
+			&cli.IntFlag{Name: "potentials", DefaultText: "chosen", Usage: "gmm: mixture components N of the potential"},
+			&cli.IntFlag{Name: "cost-components", DefaultText: "chosen", Usage: "gmm: exponential tilts M of the cost"},
 			&cli.StringFlag{Name: "cost-hidden", Usage: "hidden layer sizes of the cost network, e.g. 128,128 (gmm: the b(x) head, default linear; nn: the MLP on [x,y], default 256)"},
 			&cli.StringFlag{Name: "weight-hidden", Usage: "gmm: hidden sizes of the log v(x) head (default: as --cost-hidden)"},
-			&cli.BoolFlag{Name: "full-cov", Usage: "gmm: full covariances A_n (Cholesky factor) instead of diagonal"},
-			&cli.Float64Flag{Name: "a-init", Value: 0.1, Usage: "gmm: initial diagonal of the covariances A_n"},
+			&cli.StringFlag{Name: "covariance", DefaultText: "chosen", Usage: "gmm: covariances of the potential, diag or full"},
+			&cli.BoolFlag{Name: "full-cov", Usage: "gmm: the same as --covariance full"},
+			&cli.Float64Flag{Name: "a-init", DefaultText: "0.1", Usage: "gmm with --init targets: initial diagonal of the covariances A_n"},
 			&cli.StringFlag{Name: "potential-hidden", Usage: "nn: hidden sizes of the potential MLP (default 256,256)"},
 			&cli.IntFlag{Name: "langevin-steps", Value: 100, Usage: "nn: Langevin steps T"},
 			&cli.Float64Flag{Name: "langevin-step-size", Value: 0.05, Usage: "nn: Langevin step size η"},
 			&cli.Float64Flag{Name: "langevin-noise", Value: 0.005, Usage: "nn: Langevin noise σ"},
-			&cli.IntFlag{Name: "steps", Value: 25000, Usage: "optimisation steps"},
+			&cli.IntFlag{Name: "steps", DefaultText: "gmm: chosen; nn: 1000", Usage: "optimisation steps"},
 			&cli.IntFlag{Name: "batch", Value: 128, Usage: "rows drawn from each stream per step"},
-			&cli.Float64Flag{Name: "lr-cost", Usage: "learning rate of the cost (default gmm 3e-4, nn 5e-4)"},
-			&cli.Float64Flag{Name: "lr-potential", Usage: "learning rate of the potential (default gmm 1e-3, nn 2e-4)"},
-			&cli.StringFlag{Name: "adam-betas", Usage: "Adam β1,β2 (default gmm 0.9,0.999; nn 0.2,0.99)"},
+			&cli.Float64Flag{Name: "lr-cost", DefaultText: "gmm: chosen; nn: 5e-4", Usage: "learning rate of the cost"},
+			&cli.Float64Flag{Name: "lr-potential", DefaultText: "gmm: chosen; nn: 2e-4", Usage: "learning rate of the potential"},
+			&cli.StringFlag{Name: "adam-betas", DefaultText: "gmm: 0.9,0.999; nn: 0.2,0.99", Usage: "Adam β1,β2"},
 			&cli.StringFlag{Name: "optimizer", Value: "adam", Usage: "adam, adamw, signum, softsignum, muon or softmuon (Muon-type: weight matrices at --matrix-lr, the rest AdamW)"},
 			&cli.StringFlag{Name: "lr-schedule", Value: eot.ScheduleConstant, Usage: "learning-rate schedule: constant or cosine (decay to 0)"},
 			&cli.Float64Flag{Name: "weight-decay", Usage: "weight decay (decoupled except for adam)"},
-			&cli.Float64Flag{Name: "momentum", Usage: "momentum of the sign and Muon methods (default 0.9 and 0.95)"},
+			&cli.Float64Flag{Name: "momentum", DefaultText: "signum: 0.9; muon: 0.95", Usage: "momentum of the sign and Muon methods"},
 			&cli.Float64Flag{Name: "alpha-sign", Value: 0.9, Usage: "softsignum/softmuon: fraction of the steps in the sign phase"},
-			&cli.Float64Flag{Name: "tmax", Usage: "softsignum/softmuon: temperature clamp (default 20 and 1e9)"},
+			&cli.Float64Flag{Name: "tmax", DefaultText: "softsignum: 20; softmuon: 1e9", Usage: "softsignum/softmuon: temperature clamp"},
 			&cli.Float64Flag{Name: "matrix-lr", Value: 0.02, Usage: "muon/softmuon: learning rate of the weight matrices"},
 			&cli.Float64Flag{Name: "clip", Usage: "clip the gradient's L2 norm (0 = off)"},
-			&cli.Float64Flag{Name: "valid-frac", Value: 0.1, Usage: "fraction of the pairs held out for validation"},
-			&cli.IntFlag{Name: "valid-every", Value: 500, Usage: "steps between validations"},
-			&cli.IntFlag{Name: "patience", Usage: "stop after this many validations without improvement (0 = never)"},
+			&cli.Float64Flag{Name: "valid-frac", DefaultText: "0.1", Usage: "fraction of the pairs held out for validation (without selection)"},
+			&cli.IntFlag{Name: "valid-every", DefaultText: "gmm: 100; nn: 500", Usage: "steps between validations"},
+			&cli.IntFlag{Name: "patience", DefaultText: "gmm: 10; nn: never", Usage: "stop after this many validations without improvement (0 = never)"},
 			&cli.BoolFlag{Name: "keep-best", Value: true, Usage: "keep the parameters of the best validation"},
 			&cli.Uint64Flag{Name: "seed", Value: 42, Usage: "random seed (initialisation, splits, minibatches)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue training this model file"},
@@ -79,14 +95,24 @@ func runFit(c *cli.Context) error {
 		}
 		kind = prev.Spec().Kind
 	}
-	cfg, err := configFromFlags(c, kind, streams)
+	cfg, err := configFromFlags(c, kind, streams, prev)
 	if err != nil {
 		return err
 	}
 	stderr := c.App.ErrWriter
 	if !quiet(c) {
-		fmt.Fprintf(stderr, "data: %d pairs (%d for validation), %d sources, %d targets; model %s\n",
-			streams.PairX.Rows, validationPairs(streams.PairX.Rows, cfg.ValidFrac), streams.SourceX.Rows, streams.TargetY.Rows, kind)
+		fmt.Fprintf(stderr, "data: %d pairs, %d sources, %d targets; model %s\n",
+			streams.PairX.Rows, streams.SourceX.Rows, streams.TargetY.Rows, kind)
+	}
+	if !quiet(c) {
+		cfg.Select.Progress = func(p eot.SelectProgress) {
+			if p.Stage == "marginal" {
+				fmt.Fprintf(stderr, "selection: potential chosen among %d x-blind mixtures by %d-fold CV of the y's: %s (NLL %.4f)\n", p.Candidates, p.Folds, p.Best, p.BestNLL)
+				return
+			}
+			fmt.Fprintf(stderr, "selection: rung %d/%d, %d of %d candidates × %d folds at step %d; best %s, CV NLL %.4f (%.0fs)\n",
+				p.Rung, p.Rungs, p.Left, p.Candidates, p.Folds, p.Step, p.Best, p.BestNLL, p.Elapsed.Seconds())
+		}
 	}
 	progress, finish := newProgress(c, stderr, cfg.Fit)
 	cfg.Fit.Progress = progress
@@ -108,6 +134,19 @@ func runFit(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w; the model after %d steps was saved to %s", err, res.Steps, out)
 	}
+	if lb := trained.Training.Selection; lb != nil {
+		w := lb.Candidates
+		switch {
+		case lb.Fallback != "":
+			fmt.Fprintf(stderr, "warning: no model selection: %s\n", lb.Fallback)
+		case !lb.BeatsBaselines:
+			// Said even with --quiet: a model that does not beat its
+			// baselines must not look like one that does.
+			fmt.Fprintf(stderr, "warning: %s (chose %s, %d steps)\n", lb.Verdict, w[0], trained.Training.Steps)
+		case !quiet(c):
+			fmt.Fprintf(stderr, "chose %s, %d steps (CV NLL %.4f ± %.4f); %s\n", w[0], trained.Training.Steps, w[0].NLL.Mean, w[0].NLL.StdErr, lb.Verdict)
+		}
+	}
 	if !quiet(c) {
 		fmt.Fprintf(stderr, "%s after %d steps in %.1fs", res.Stopped, res.Steps, res.Elapsed.Seconds())
 		if v := trained.Training.BestValidNLL; v != nil {
@@ -119,35 +158,59 @@ func runFit(c *cli.Context) error {
 	return nil
 }
 
-// validationPairs is how many of n pairs a split with fraction frac holds
-// out (datasets.SplitPairs' count).
-func validationPairs(n int, frac float64) int {
-	if !(frac > 0) || n == 0 {
-		return 0
-	}
-	return min(int(math.Round(frac*float64(n))), n-1)
-}
-
 // configFromFlags turns the fit flags into a training configuration: the
-// kind's defaults, overridden by every flag given.
-func configFromFlags(c *cli.Context, kind string, s *datasets.Streams) (eot.Config, error) {
-	cfg, err := eot.DefaultConfig(kind)
-	if err != nil {
+// preset's or the kind's defaults, overridden by every flag given. Flags
+// left unset stay unset, so that the model selection searches them.
+func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot.Trained) (eot.Config, error) {
+	var cfg eot.Config
+	var err error
+	if prev != nil {
+		// A resumed model keeps its architecture and, unless flags say
+		// otherwise, its training settings.
+		cfg = prev.Config()
+		cfg.Select.Off = true
+		cfg.Fit.Steps = 0
+	} else if name := c.String("preset"); name != "" {
+		if cfg, err = eot.Preset(name); err != nil {
+			return cfg, fmt.Errorf("--preset: %w", err)
+		}
+		if c.IsSet("model") && cfg.Spec.Kind != kind {
+			return cfg, fmt.Errorf("--preset %s is a %s configuration; it cannot be used with --model %s", name, cfg.Spec.Kind, kind)
+		}
+		kind = cfg.Spec.Kind
+	} else if cfg, err = eot.DefaultConfig(kind); err != nil {
 		return cfg, err
 	}
-	if cfg.Spec, err = specFromFlags(c, kind, s); err != nil {
+	if err := specFromFlags(c, &cfg, s); err != nil {
 		return cfg, err
 	}
 	o := &cfg.Fit
-	o.Steps, o.BatchSize, o.Schedule = c.Int("steps"), c.Int("batch"), c.String("lr-schedule")
+	if c.IsSet("steps") {
+		o.Steps = c.Int("steps")
+		if o.Steps < 1 {
+			return cfg, fmt.Errorf("--steps %d must be positive", o.Steps)
+		}
+	}
+	o.BatchSize, o.Schedule = c.Int("batch"), c.String("lr-schedule")
 	o.Optimizer = eot.OptimizerConfig{Name: c.String("optimizer"), AdamBetas: o.Optimizer.AdamBetas, WeightDecay: c.Float64("weight-decay"),
 		Momentum: c.Float64("momentum"), AlphaSign: c.Float64("alpha-sign"), TMax: c.Float64("tmax"), MatrixLR: c.Float64("matrix-lr")}
-	o.ClipNorm, o.ValidEvery, o.Patience, o.KeepBest = c.Float64("clip"), c.Int("valid-every"), c.Int("patience"), c.Bool("keep-best")
-	if c.IsSet("lr-cost") {
-		o.LRCost = c.Float64("lr-cost")
+	o.ClipNorm, o.KeepBest = c.Float64("clip"), c.Bool("keep-best")
+	if c.IsSet("valid-every") {
+		o.ValidEvery = c.Int("valid-every")
 	}
-	if c.IsSet("lr-potential") {
-		o.LRPotential = c.Float64("lr-potential")
+	if c.IsSet("patience") {
+		o.Patience = c.Int("patience")
+	}
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"lr-cost", &o.LRCost}, {"lr-potential", &o.LRPotential}} {
+		if c.IsSet(f.name) {
+			if v := c.Float64(f.name); !(v > 0) || math.IsInf(v, 0) {
+				return cfg, fmt.Errorf("--%s %v must be positive and finite", f.name, v)
+			}
+			*f.dst = c.Float64(f.name)
+		}
 	}
 	if c.IsSet("adam-betas") {
 		b, err := parseFloats(c.String("adam-betas"))
@@ -156,41 +219,158 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams) (eot.Conf
 		}
 		o.Optimizer.AdamBetas = [2]float64{b[0], b[1]}
 	}
-	cfg.ValidFrac = c.Float64("valid-frac")
+	if c.IsSet("valid-frac") {
+		cfg.ValidFrac = c.Float64("valid-frac")
+	}
 	if !(cfg.ValidFrac >= 0 && cfg.ValidFrac < 1) {
 		return cfg, fmt.Errorf("--valid-frac %v must be in [0, 1)", cfg.ValidFrac)
+	}
+	if c.IsSet("select") {
+		cfg.Select.Off = !c.Bool("select")
+	}
+	if c.IsSet("init") {
+		switch v := c.String("init"); v {
+		case "marginal":
+			cfg.Init = eot.InitMarginal
+		case "targets":
+			cfg.Init = eot.InitTargets
+		default:
+			return cfg, fmt.Errorf("--init %q: want marginal or targets", v)
+		}
+	}
+	// The paper's initialisation has no search: its defaults are the
+	// Swiss-roll preset's sizes, steps and learning rates.
+	if prev != nil {
+		if cfg.Fit.Steps == 0 {
+			// Finish the planned run.
+			left := prev.Training.Planned - prev.Training.Steps
+			if left <= 0 {
+				return cfg, fmt.Errorf("--resume %s: the model finished its %d planned steps; give --steps N to train N more", c.String("resume"), prev.Training.Steps)
+			}
+			cfg.Fit.Steps = left
+		}
+		if err := refuseArchitectureFlags(c); err != nil {
+			return cfg, err
+		}
+	} else if cfg.Init == eot.InitTargets && kind == energy.KindGMM && c.String("preset") == "" {
+		p, _ := eot.Preset(eot.PresetSwissRollGMM)
+		cfg.Spec.Potentials = firstSet(cfg.Spec.Potentials, p.Spec.Potentials)
+		cfg.Spec.CostComponents = firstSet(cfg.Spec.CostComponents, p.Spec.CostComponents)
+		cfg.Fit.Steps = firstSet(cfg.Fit.Steps, p.Fit.Steps)
+		cfg.Fit.LRCost = firstSetF(cfg.Fit.LRCost, p.Fit.LRCost)
+		cfg.Fit.LRPotential = firstSetF(cfg.Fit.LRPotential, p.Fit.LRPotential)
+		if !c.IsSet("valid-every") {
+			cfg.Fit.ValidEvery = 500
+		}
+		if !c.IsSet("patience") {
+			cfg.Fit.Patience = 0
+		}
 	}
 	cfg.Seed, cfg.Threads = c.Uint64("seed"), threads(c)
 	return cfg, nil
 }
 
-func specFromFlags(c *cli.Context, kind string, s *datasets.Streams) (energy.Spec, error) {
-	spec := energy.Spec{Kind: kind, XDim: s.XDim(), YDim: s.YDim(), Eps: c.Float64("eps")}
-	var err error
-	if spec.CostHidden, err = parseSizes("cost-hidden", c.String("cost-hidden")); err != nil {
-		return spec, err
+// refuseArchitectureFlags rejects flags that a resumed model cannot honour:
+// its architecture is in the model file.
+func refuseArchitectureFlags(c *cli.Context) error {
+	for _, name := range []string{"model", "preset", "init", "eps", "potentials", "cost-components", "cost-hidden", "weight-hidden",
+		"covariance", "full-cov", "a-init", "potential-hidden", "langevin-steps", "langevin-step-size", "langevin-noise", "select", "valid-frac"} {
+		if c.IsSet(name) {
+			return fmt.Errorf("--%s cannot be changed with --resume: the model file fixes it (drop the flag, or fit a new model)", name)
+		}
+	}
+	return nil
+}
+
+func firstSet(v, def int) int {
+	if v != 0 {
+		return v
+	}
+	return def
+}
+
+func firstSetF(v, def float64) float64 {
+	if v != 0 {
+		return v
+	}
+	return def
+}
+
+// specFromFlags sets the architecture flags given into cfg.Spec.
+func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
+	spec := &cfg.Spec
+	spec.XDim, spec.YDim = s.XDim(), s.YDim()
+	if c.IsSet("eps") {
+		spec.Eps = c.Float64("eps")
+	}
+	if c.IsSet("cost-hidden") {
+		h, err := parseSizes("cost-hidden", c.String("cost-hidden"))
+		if err != nil {
+			return err
+		}
+		spec.CostHidden = h
 	}
 	switch spec.Kind {
 	case energy.KindGMM:
-		spec.Potentials, spec.CostComponents = c.Int("potentials"), c.Int("cost-components")
-		spec.FullCov, spec.AInit = c.Bool("full-cov"), c.Float64("a-init")
-		if c.IsSet("weight-hidden") {
-			if spec.WeightHidden, err = parseSizes("weight-hidden", c.String("weight-hidden")); err != nil {
-				return spec, err
+		for _, f := range []struct {
+			name string
+			dst  *int
+		}{{"potentials", &spec.Potentials}, {"cost-components", &spec.CostComponents}} {
+			if c.IsSet(f.name) {
+				if v := c.Int(f.name); v < 1 {
+					return fmt.Errorf("--%s %d must be positive", f.name, v)
+				}
+				*f.dst = c.Int(f.name)
 			}
 		}
+		if c.IsSet("a-init") {
+			spec.AInit = c.Float64("a-init")
+		}
+		switch {
+		case c.IsSet("covariance") && c.IsSet("full-cov"):
+			return fmt.Errorf("give --covariance or --full-cov, not both")
+		case c.IsSet("full-cov"):
+			spec.FullCov = c.Bool("full-cov")
+			cfg.Covariance = map[bool]string{false: eot.CovarianceDiag, true: eot.CovarianceFull}[spec.FullCov]
+		case c.IsSet("covariance"):
+			switch v := c.String("covariance"); v {
+			case eot.CovarianceDiag, eot.CovarianceFull:
+				cfg.Covariance, spec.FullCov = v, v == eot.CovarianceFull
+			default:
+				return fmt.Errorf("--covariance %q: want diag or full", v)
+			}
+		}
+		if c.IsSet("weight-hidden") {
+			h, err := parseSizes("weight-hidden", c.String("weight-hidden"))
+			if err != nil {
+				return err
+			}
+			spec.WeightHidden = h
+		}
 	case energy.KindNeural:
-		if spec.PotentialHidden, err = parseSizes("potential-hidden", c.String("potential-hidden")); err != nil {
-			return spec, err
+		if c.IsSet("potential-hidden") {
+			h, err := parseSizes("potential-hidden", c.String("potential-hidden"))
+			if err != nil {
+				return err
+			}
+			spec.PotentialHidden = h
 		}
 		l := energy.DefaultLangevin()
-		l.Steps, l.StepSize, l.Noise = c.Int("langevin-steps"), c.Float64("langevin-step-size"), c.Float64("langevin-noise")
+		if spec.Langevin != nil {
+			l = *spec.Langevin
+		}
+		if c.IsSet("langevin-steps") {
+			l.Steps = c.Int("langevin-steps")
+		}
+		if c.IsSet("langevin-step-size") {
+			l.StepSize = c.Float64("langevin-step-size")
+		}
+		if c.IsSet("langevin-noise") {
+			l.Noise = c.Float64("langevin-noise")
+		}
 		spec.Langevin = &l
 	}
-	if err := spec.Validate(); err != nil {
-		return spec, err
-	}
-	return spec, nil
+	return spec.Validate()
 }
 
 // parseSizes reads a comma list of positive layer sizes; "" is none.

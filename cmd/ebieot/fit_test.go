@@ -56,7 +56,7 @@ func TestFitSampleLogprobDescribeRoundTrip(t *testing.T) {
 	model := filepath.Join(dir, "m.json")
 	_, stderr, code := runCLI(t, "fit", "--data", data, "--x-cols", "x*", "--y-cols", "y*",
 		"--potentials", "2", "--cost-components", "2", "--steps", "400", "--batch", "64",
-		"--lr-cost", "0.01", "--lr-potential", "0.01", "--valid-every", "100", "--seed", "3", "--out", model, "--quiet")
+		"--lr-cost", "0.01", "--lr-potential", "0.01", "--valid-every", "100", "--select=false", "--seed", "3", "--out", model, "--quiet")
 	if code != 0 {
 		t.Fatalf("fit exit %d: %s", code, stderr)
 	}
@@ -147,8 +147,8 @@ func TestFitResumeContinuesTheStepCount(t *testing.T) {
 	dir := t.TempDir()
 	data, _ := writeGaussian(t, dir, 100, 100, 2)
 	first, second := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	common := []string{"--data", data, "--x-cols", "x1,x2", "--potentials", "2", "--cost-components", "1", "--batch", "32", "-q"}
-	if _, stderr, code := runCLI(t, append([]string{"fit", "--steps", "50", "--out", first}, common...)...); code != 0 {
+	common := []string{"--data", data, "--x-cols", "x1,x2", "--batch", "32", "-q"}
+	if _, stderr, code := runCLI(t, append([]string{"fit", "--steps", "50", "--potentials", "2", "--cost-components", "1", "--select=false", "--out", first}, common...)...); code != 0 {
 		t.Fatal(stderr)
 	}
 	if _, stderr, code := runCLI(t, append([]string{"fit", "--steps", "30", "--resume", first, "--out", second}, common...)...); code != 0 {

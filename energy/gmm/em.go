@@ -396,12 +396,18 @@ func (e *em) eStep(ctx context.Context) (float64, error) {
 }
 
 // NewFromMarginal returns a model whose potential is the mixture mg and
-// whose cost heads are zero, so that π(y|x) = mg(y) for every x: training
-// starts at the x-blind model and can only add what the pairs say about x
-// (docs/method.md §9.2). spec.Potentials and spec.FullCov must match mg. The
-// hidden layers of MLP heads are drawn with rng as in New; their output
-// layers are zero.
-func NewFromMarginal(spec energy.Spec, mg *Marginal, rng *rand.Rand) (*Model, error) {
+// whose cost heads start at (or, with headStd > 0, near) zero, so that
+// π(y|x) = mg(y) for every x: training starts at the x-blind model and can
+// only add what the pairs say about x (docs/method.md §9.2).
+// spec.Potentials and spec.FullCov must match mg.
+//
+// The output layers of both heads are drawn from N(0, headStd²) and the
+// hidden layers of MLP heads as in New. headStd = 0 gives exactly the
+// marginal, but then the M tilts are identical, receive identical
+// gradients and stay identical: the cost has effectively one tilt. A small
+// headStd (New uses 0.01) breaks that symmetry at a negligible distance
+// from the marginal.
+func NewFromMarginal(spec energy.Spec, mg *Marginal, headStd float64, rng *rand.Rand) (*Model, error) {
 	g, err := newLayout(spec)
 	if err != nil {
 		return nil, err
@@ -414,8 +420,8 @@ func NewFromMarginal(spec energy.Spec, mg *Marginal, rng *rand.Rand) (*Model, er
 			energy.ErrShape, mg.Components(), mg.Dim, mg.Full, N, D, s.FullCov)
 	}
 	p := g.params
-	g.bNet.init(p, 0, rng)
-	g.vNet.init(p, 0, rng)
+	g.bNet.init(p, headStd, rng)
+	g.vNet.init(p, headStd, rng)
 	eps := g.workEps()
 	for n, w := range mg.Weights {
 		p[g.offRawW+n] = math.Log(w)

@@ -102,7 +102,7 @@ func TestModelFromMarginalIsTheMarginal(t *testing.T) {
 			for _, free := range []bool{false, true} {
 				spec := energy.Spec{Kind: energy.KindGMM, XDim: 3, YDim: 2, Eps: eps, Potentials: 3, CostComponents: 4,
 					FullCov: full, EpsFree: free, CostHidden: []int{5}}
-				g, err := NewFromMarginal(spec, m, testRNG(7))
+				g, err := NewFromMarginal(spec, m, 0, testRNG(7))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -182,7 +182,7 @@ func TestFitMarginalErrors(t *testing.T) {
 		t.Errorf("NaN row: %v", err)
 	}
 	m, _ := FitMarginal(context.Background(), twoClusters(testRNG(13), 50), 2, false, EMOptions{}, testRNG(1))
-	if _, err := NewFromMarginal(energy.Spec{Kind: energy.KindGMM, XDim: 1, YDim: 2, Eps: 1, Potentials: 3, CostComponents: 1}, m, testRNG(1)); !errors.Is(err, energy.ErrShape) {
+	if _, err := NewFromMarginal(energy.Spec{Kind: energy.KindGMM, XDim: 1, YDim: 2, Eps: 1, Potentials: 3, CostComponents: 1}, m, 0.01, testRNG(1)); !errors.Is(err, energy.ErrShape) {
 		t.Errorf("3 potentials from a 2-component marginal: %v", err)
 	}
 }
