@@ -142,6 +142,22 @@ func LoadModel(path string) (*ModelFile, energy.Model, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load model: %w", err)
 	}
+	return ParseModel(data, path)
+}
+
+// ReadModel is LoadModel for a model file read from r (standard input, or
+// a distributed file system's reader); name identifies it in errors.
+func ReadModel(r io.Reader, name string) (*ModelFile, energy.Model, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load model %s: %w", name, err)
+	}
+	return ParseModel(data, name)
+}
+
+// ParseModel decodes and validates the bytes of a model file; path names
+// it in errors.
+func ParseModel(data []byte, path string) (*ModelFile, energy.Model, error) {
 	var probe struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`

@@ -3,6 +3,7 @@ package eot
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 
@@ -29,7 +30,20 @@ func Load(path string) (*Trained, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Trained{Model: m, XNames: f.XNames, YNames: f.YNames, Scaler: f.Scaler, Training: f.Training}, nil
+	return f.trained(m), nil
+}
+
+// Read reads a model file from r; name identifies it in errors.
+func Read(r io.Reader, name string) (*Trained, error) {
+	f, m, err := ReadModel(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return f.trained(m), nil
+}
+
+func (f *ModelFile) trained(m energy.Model) *Trained {
+	return &Trained{Model: m, XNames: f.XNames, YNames: f.YNames, Scaler: f.Scaler, Training: f.Training}
 }
 
 // File returns the model file of t, holding a copy of the parameters.
