@@ -7,8 +7,9 @@ import (
 
 // Model kinds.
 const (
-	KindGMM    = "gmm"
-	KindNeural = "nn"
+	KindGMM        = "gmm"
+	KindNeural     = "nn"
+	KindClassifier = "classifier"
 )
 
 // Spec is a model's architecture and hyperparameters: everything but the
@@ -39,6 +40,12 @@ type Spec struct {
 	PotentialHidden []int     `json:"potential_hidden,omitempty"`
 	LeakySlope      float64   `json:"leaky_slope,omitempty"` // LeakyReLU negative slope (default 0.2)
 	Langevin        *Langevin `json:"langevin,omitempty"`
+
+	// Classifier only: y is one column of class indices 0 … K−1 (stored as
+	// float64), Classes names them and ClassPrior is the class marginal
+	// the target term uses (K positive weights summing to 1).
+	Classes    []string  `json:"classes,omitempty"`
+	ClassPrior []float64 `json:"class_prior,omitempty"`
 }
 
 // Langevin configures the short-run Langevin sampler of the neural model:
@@ -65,8 +72,8 @@ func DefaultLangevin() Langevin {
 // rest.
 func (s Spec) Validate() error {
 	switch {
-	case s.Kind != KindGMM && s.Kind != KindNeural:
-		return fmt.Errorf("%w: unknown kind %q (want %q or %q)", ErrSpec, s.Kind, KindGMM, KindNeural)
+	case s.Kind != KindGMM && s.Kind != KindNeural && s.Kind != KindClassifier:
+		return fmt.Errorf("%w: unknown kind %q (want %q, %q or %q)", ErrSpec, s.Kind, KindGMM, KindNeural, KindClassifier)
 	case s.XDim < 1 || s.YDim < 1:
 		return fmt.Errorf("%w: dimensions %d → %d must be positive", ErrSpec, s.XDim, s.YDim)
 	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
