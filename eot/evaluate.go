@@ -63,8 +63,12 @@ type Report struct {
 	Sinkhorn float64 `json:"sinkhorn"`
 	// Groups holds per-x Fréchet distances when rows were grouped.
 	Groups *GroupReport `json:"groups,omitempty"`
-	// Baselines holds the same report for the baseline models, by name.
-	Baselines map[string]*Report `json:"baselines,omitempty"`
+	// Baselines holds the same report for the baseline models, by name,
+	// and Comparisons the model's paired NLL gain over each.
+	Baselines   map[string]*Report     `json:"baselines,omitempty"`
+	Comparisons map[string]*Comparison `json:"comparisons,omitempty"`
+
+	logProbs []float64 // per held-out row, original units
 }
 
 // CoverageRow is the observed coverage at one nominal level.
@@ -139,6 +143,7 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 			return nil, fmt.Errorf("evaluate: %w", err)
 		}
 		rep.NLL, rep.NLLExact = &s, exact
+		rep.logProbs = lp
 	}
 
 	orig := scaler.Y.Inverse(samples)

@@ -62,6 +62,12 @@ type Training struct {
 	Patience    int             `json:"patience,omitempty"`
 	KeepBest    bool            `json:"keep_best,omitempty"`
 	Scaling     Scaling         `json:"scaling,omitempty"` // 0: standardised (or a file older than this field)
+	// Init is "marginal" for a GMM started at the EM marginal; empty for
+	// the paper's initialisation (and for files older than this field).
+	Init string `json:"init,omitempty"`
+	// Covariance is the covariance kind the configuration asked for
+	// (empty: chosen or the spec's).
+	Covariance string `json:"covariance,omitempty"`
 	// Selection is the leaderboard of the model selection that chose the
 	// hyperparameters, if one ran.
 	Selection    *Leaderboard `json:"selection,omitempty"`

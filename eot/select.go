@@ -100,6 +100,9 @@ type Leaderboard struct {
 	// errors of the paired difference.
 	Verdict        string `json:"verdict"`
 	BeatsBaselines bool   `json:"beats_baselines"`
+	// Searched names the settings the search chose (the others were given):
+	// potentials, covariance, cost_components, lr_cost, lr_potential, steps.
+	Searched []string `json:"searched"`
 	// Fallback is set when there were too few pairs to cross-validate and
 	// documented defaults were used instead.
 	Fallback string  `json:"fallback,omitempty"`
@@ -189,7 +192,7 @@ func selectGMM(ctx context.Context, data *datasets.Streams, cfg Config) (*select
 	start := time.Now()
 	spec := cfg.Spec
 	out := &selected{spec: spec, lrCost: cfg.Fit.LRCost, lrPot: cfg.Fit.LRPotential, steps: cfg.Fit.Steps}
-	board := &Leaderboard{Pairs: data.PairX.Rows}
+	board := &Leaderboard{Pairs: data.PairX.Rows, Searched: searchedSettings(cfg)}
 	out.board = board
 	ys := data.AllTargets()
 
@@ -249,6 +252,28 @@ func selectGMM(ctx context.Context, data *datasets.Streams, cfg Config) (*select
 	board.Verdict, board.BeatsBaselines = verdict(model, marg, lin)
 	board.Seconds = time.Since(start).Seconds()
 	return out, nil
+}
+
+// searchedSettings lists what the search may choose: every setting cfg
+// leaves unset.
+func searchedSettings(cfg Config) []string {
+	var out []string
+	for _, s := range []struct {
+		name  string
+		unset bool
+	}{
+		{"potentials", cfg.Spec.Potentials == 0},
+		{"covariance", cfg.Covariance == CovarianceAuto},
+		{"cost_components", cfg.Spec.CostComponents == 0},
+		{"lr_cost", cfg.Fit.LRCost == 0},
+		{"lr_potential", cfg.Fit.LRPotential == 0},
+		{"steps", cfg.Fit.Steps == 0},
+	} {
+		if s.unset {
+			out = append(out, s.name)
+		}
+	}
+	return out
 }
 
 func covChoices(c string, full bool) []bool {

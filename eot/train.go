@@ -153,7 +153,10 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
 		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
 		ClipNorm: opts.ClipNorm, ValidFrac: cfg.ValidFrac, ValidEvery: opts.ValidEvery, Patience: opts.Patience, KeepBest: opts.KeepBest,
-		Scaling: cfg.Scaling, Selection: board,
+		Scaling: cfg.Scaling, Selection: board, Covariance: cfg.Covariance,
+	}
+	if marginalInit || (prev != nil && prev.Training.Init == initMarginalName) {
+		tr.Init = initMarginalName
 	}
 	if tr.Schedule == "" {
 		tr.Schedule = ScheduleConstant
@@ -170,6 +173,10 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 		Scaler: scaler, Training: tr, Result: res}
 	return t, fitErr
 }
+
+// initMarginalName marks InitMarginal in model files, where an empty value
+// means the paper's initialisation of older files.
+const initMarginalName = "marginal"
 
 func pairsIn(s *datasets.Streams) int {
 	if s == nil {

@@ -68,11 +68,46 @@ func (t *Trained) SetThreads(n int) {
 // Config returns the configuration that trained t, as far as the training
 // record holds it (Fit.Steps is the total number of steps), for training a
 // comparable model such as the pairs-only baseline.
+//
+// When a model selection chose some settings, they are left unset again
+// and the selection is on, so that a model trained with this configuration
+// makes its own choices on its own data, as this one did.
 func (t *Trained) Config() Config {
+	c := t.ResumeConfig()
+	if lb := t.Training.Selection; lb != nil {
+		c.Select.Off = false
+		for _, name := range lb.Searched {
+			switch name {
+			case "potentials":
+				c.Spec.Potentials = 0
+			case "covariance":
+				c.Covariance = CovarianceAuto
+			case "cost_components":
+				c.Spec.CostComponents = 0
+			case "lr_cost":
+				c.Fit.LRCost = 0
+			case "lr_potential":
+				c.Fit.LRPotential = 0
+			case "steps":
+				c.Fit.Steps = 0
+			}
+		}
+	}
+	return c
+}
+
+// ResumeConfig returns the settings t was trained with, as the training
+// record holds them (Fit.Steps is the total number of steps), with the
+// selection off: the configuration for continuing this model.
+func (t *Trained) ResumeConfig() Config {
 	tr := t.Training
-	c := Config{Spec: t.Spec(), ValidFrac: tr.ValidFrac, Scaling: tr.Scaling, Seed: tr.Seed}
+	c := Config{Spec: t.Spec(), ValidFrac: tr.ValidFrac, Scaling: tr.Scaling, Seed: tr.Seed, Covariance: tr.Covariance}
 	c.Fit = Options{Steps: tr.Steps, BatchSize: tr.BatchSize, LRCost: tr.LRCost, LRPotential: tr.LRPotential,
 		Optimizer: tr.Optimizer, Schedule: tr.Schedule, ClipNorm: tr.ClipNorm, ValidEvery: tr.ValidEvery, Patience: tr.Patience, KeepBest: tr.KeepBest}
+	if c.Spec.Kind == energy.KindGMM && tr.Init != initMarginalName {
+		c.Init = InitTargets
+	}
+	c.Select.Off = true
 	return c
 }
 

@@ -65,7 +65,7 @@ func runEval(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("baselines") {
-		if rep.Baselines, err = evalBaselines(c, trained, x, y, opt); err != nil {
+		if err := evalBaselines(c, trained, rep, x, y, opt); err != nil {
 			return err
 		}
 	}
@@ -108,51 +108,48 @@ func readPairs(path string, t *eot.Trained, groupCol string) (x, y datasets.Matr
 	return x, y, groups, nil
 }
 
-// evalBaselines fits the two baselines on the model's training data, in
-// the model's standardised coordinates, and evaluates them.
-func evalBaselines(c *cli.Context, trained *eot.Trained, x, y datasets.Matrix, opt eot.EvalOptions) (map[string]*eot.Report, error) {
+// evalBaselines fits the baselines on the model's training data and
+// evaluates them on the same held-out rows, with the model's paired gain
+// over each.
+func evalBaselines(c *cli.Context, trained *eot.Trained, rep *eot.Report, x, y datasets.Matrix, opt eot.EvalOptions) error {
 	streams, err := readStreams(c)
 	if err != nil {
-		return nil, fmt.Errorf("--baselines needs the training data: %w", err)
-	}
-	if err := trained.CheckColumns(streams); err != nil {
-		return nil, fmt.Errorf("--baselines: %w", err)
+		return fmt.Errorf("--baselines needs the training data: %w", err)
 	}
 	if d := eot.DataDigest(streams); d != trained.Training.DataDigest && !quiet(c) {
 		fmt.Fprintf(c.App.ErrWriter, "warning: the data given is not the data the model was trained on (digest %s, model %s)\n", d, trained.Training.DataDigest)
 	}
-	if streams.PairX.Rows < 2 {
-		return nil, fmt.Errorf("--baselines: the training data has %d pairs; the baselines need at least 2", streams.PairX.Rows)
-	}
-	out := map[string]*eot.Report{}
-	cfg := trained.Config()
-	cfg.Seed, cfg.Threads = c.Uint64("seed"), threads(c)
 	if !quiet(c) {
-		fmt.Fprintf(c.App.ErrWriter, "fitting the pairs-only baseline (%d pairs, %d steps)\n", streams.PairX.Rows, cfg.Fit.Steps)
+		fmt.Fprintf(c.App.ErrWriter, "fitting the baselines on %d pairs: the same configuration on the pairs alone (with its own model selection), an x-blind mixture of every y, a linear-Gaussian regression\n", streams.PairX.Rows)
 	}
-	pairsOnly, err := eot.TrainPairsOnly(c.Context, streams, trained.Scaler, cfg)
+	models, err := eot.FitBaselines(c.Context, trained, streams, c.Uint64("seed"), threads(c))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if out["pairs_only"], err = pairsOnly.Evaluate(c.Context, x, y, opt); err != nil {
-		return nil, err
+	rep.Baselines, rep.Comparisons = map[string]*eot.Report{}, map[string]*eot.Comparison{}
+	for _, name := range baselineOrder {
+		m, ok := models[name]
+		if !ok {
+			continue
+		}
+		if rep.Baselines[name], err = eot.Evaluate(c.Context, m, trained.Scaler, x, y, opt); err != nil {
+			return fmt.Errorf("baseline %s: %w", name, err)
+		}
+		if cmp := eot.Compare(rep, rep.Baselines[name], name); cmp != nil {
+			rep.Comparisons[name] = cmp
+		}
 	}
-	scaled := trained.Scaler.Apply(streams)
-	lin, err := baseline.FitLinearGaussian(scaled.PairX.Data, scaled.PairY.Data, scaled.PairX.Rows, scaled.XDim(), scaled.YDim(), c.Float64("ridge"))
-	if err != nil {
-		return nil, fmt.Errorf("linear baseline: %w", err)
-	}
-	if out["linear_gaussian"], err = eot.Evaluate(c.Context, lin, trained.Scaler, x, y, opt); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return nil
 }
+
+// baselineOrder is the order of the baseline columns.
+var baselineOrder = []string{eot.BaselinePairsOnly, eot.BaselineXBlind, eot.BaselineLinear}
 
 func printReport(w io.Writer, rep *eot.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	names := []string{"model"}
 	reports := []*eot.Report{rep}
-	for _, n := range []string{"pairs_only", "linear_gaussian"} {
+	for _, n := range baselineOrder {
 		if b, ok := rep.Baselines[n]; ok {
 			names, reports = append(names, n), append(reports, b)
 		}
@@ -198,6 +195,11 @@ func printReport(w io.Writer, rep *eot.Report) {
 		})
 	}
 	tw.Flush()
+	for _, n := range baselineOrder {
+		if cmp, ok := rep.Comparisons[n]; ok {
+			fmt.Fprintf(w, "model %s on the same held-out pairs\n", cmp.Verdict)
+		}
+	}
 }
 
 func writeJSON(path string, v any) error {

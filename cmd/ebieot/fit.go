@@ -167,8 +167,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 	if prev != nil {
 		// A resumed model keeps its architecture and, unless flags say
 		// otherwise, its training settings.
-		cfg = prev.Config()
-		cfg.Select.Off = true
+		cfg = prev.ResumeConfig()
 		cfg.Fit.Steps = 0
 	} else if name := c.String("preset"); name != "" {
 		if cfg, err = eot.Preset(name); err != nil {
