@@ -2,6 +2,7 @@ package eot
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -231,4 +232,22 @@ func TestDefaultFitOnRealData(t *testing.T) {
 		}
 	}
 	t.Logf("held-out NLL %.3f; %s", nll, m.Training.Selection.Verdict)
+}
+
+func TestConstantYColumnIsRefused(t *testing.T) {
+	data := bimodal(rand.New(rand.NewPCG(7, 7)), 30, 50, 50)
+	data.YNames = []string{"y", "flat"}
+	for _, m := range []*datasets.Matrix{&data.PairY, &data.TargetY} {
+		wide := datasets.NewMatrix(m.Rows, 2)
+		for i := range m.Rows {
+			wide.Row(i)[0], wide.Row(i)[1] = m.Data[i], 7
+		}
+		*m = wide
+	}
+	cfg, _ := DefaultConfig(energy.KindGMM)
+	cfg.Select = quickSelect()
+	_, err := Train(context.Background(), data, cfg)
+	if !errors.Is(err, ErrConstantColumn) || !strings.Contains(err.Error(), `"flat"`) {
+		t.Fatalf("constant y column: %v", err)
+	}
 }

@@ -72,6 +72,9 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	if err := scaler.Check(data); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	if err := checkConstantY(data); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	if !(cfg.ValidFrac >= 0 && cfg.ValidFrac < 1) {
 		return nil, fmt.Errorf("train: validation fraction %v must be in [0, 1)", cfg.ValidFrac)
 	}
@@ -172,6 +175,30 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	t := &Trained{Model: model, XNames: append([]string(nil), data.XNames...), YNames: append([]string(nil), data.YNames...),
 		Scaler: scaler, Training: tr, Result: res}
 	return t, fitErr
+}
+
+// ErrConstantColumn is wrapped when a y column holds one value in every
+// row: no continuous density can be fitted to it.
+var ErrConstantColumn = errors.New("eot: constant column")
+
+// checkConstantY rejects y columns with a single value over every available
+// y (a constant x column is harmless: the cost ignores it).
+func checkConstantY(data *datasets.Streams) error {
+	ys := data.AllTargets()
+	if ys.Rows < 2 {
+		return nil
+	}
+	for j, name := range data.YNames {
+		first, constant := ys.Row(0)[j], true
+		for i := 1; i < ys.Rows && constant; i++ {
+			constant = ys.Row(i)[j] == first
+		}
+		if constant {
+			return fmt.Errorf("%w: y column %q is %v in every one of the %d rows with a y; no density can be fitted to it, so leave it out of the y columns",
+				ErrConstantColumn, name, first, ys.Rows)
+		}
+	}
+	return nil
 }
 
 // initMarginalName marks InitMarginal in model files, where an empty value
