@@ -100,6 +100,10 @@ type Leaderboard struct {
 	// errors of the paired difference.
 	Verdict        string `json:"verdict"`
 	BeatsBaselines bool   `json:"beats_baselines"`
+	// Curve is the winner's cross-validated NLL (mean over the folds'
+	// validation pairs, standardised units) at every checkpoint; BestStep
+	// is where it is lowest, the number of steps of the refit.
+	Curve []CurvePoint `json:"curve,omitempty"`
 	// Searched names the settings the search chose (the others were given):
 	// potentials, covariance, cost_components, lr_cost, lr_potential, steps.
 	Searched []string `json:"searched"`
@@ -107,6 +111,12 @@ type Leaderboard struct {
 	// documented defaults were used instead.
 	Fallback string  `json:"fallback,omitempty"`
 	Seconds  float64 `json:"seconds"`
+}
+
+// CurvePoint is one checkpoint of a cross-validation curve.
+type CurvePoint struct {
+	Step int     `json:"step"`
+	NLL  float64 `json:"nll"`
 }
 
 // MeanSE is a mean with its standard error (standardised units for NLLs).
@@ -241,6 +251,9 @@ func selectGMM(ctx context.Context, data *datasets.Streams, cfg Config) (*select
 	board.Folds = s.k
 	board.Candidates = s.scores()
 	win := s.cands[s.winner()]
+	for i, v := range win.curve {
+		board.Curve = append(board.Curve, CurvePoint{Step: i * s.every, NLL: v / float64(s.pairs)})
+	}
 	out.spec = win.spec
 	out.lrCost, out.lrPot = win.lrCost, win.lrPot
 	if out.steps == 0 {
