@@ -252,7 +252,9 @@ func selectGMM(ctx context.Context, data *datasets.Streams, cfg Config) (*select
 	board.Candidates = s.scores()
 	win := s.cands[s.winner()]
 	for i, v := range win.curve {
-		board.Curve = append(board.Curve, CurvePoint{Step: i * s.every, NLL: v / float64(s.pairs)})
+		if v = v / float64(s.pairs); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			board.Curve = append(board.Curve, CurvePoint{Step: i * s.every, NLL: v})
+		}
 	}
 	out.spec = win.spec
 	out.lrCost, out.lrPot = win.lrCost, win.lrPot
