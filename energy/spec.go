@@ -12,6 +12,21 @@ const (
 	KindClassifier = "classifier"
 )
 
+// Costs of a GMM (Spec.Cost).
+const (
+	// CostLearned is the log-sum-exp cost with learned x-dependent tilts
+	// (the default; also the meaning of an empty Cost).
+	CostLearned = "learned"
+	// CostQuadratic is the fixed c(x,y) = ½‖x − y‖²: the Schrödinger
+	// bridge with Brownian reference of variance ε per unit time
+	// (docs/method.md §9.3, §9.4). It needs Dx = Dy, and x and y in one
+	// unit, in which ε is expressed.
+	CostQuadratic = "quadratic"
+	// CostInner is the fixed c(x,y) = −⟨x, y⟩ (LightSB's form). It needs
+	// Dx = Dy.
+	CostInner = "inner"
+)
+
 // Spec is a model's architecture and hyperparameters: everything but the
 // parameter values. It is stored in model files as JSON.
 type Spec struct {
@@ -35,6 +50,10 @@ type Spec struct {
 	// the training dynamics and the initialisation; ε only scales the
 	// reported cost and potential. At ε = 1 both parametrisations agree.
 	EpsFree bool `json:"eps_free,omitempty"`
+	// Cost is CostLearned (or empty), CostQuadratic or CostInner. A fixed
+	// cost has no parameters: the model learns the potential alone, and
+	// needs no pairs.
+	Cost string `json:"cost,omitempty"`
 
 	// NN only.
 	PotentialHidden []int     `json:"potential_hidden,omitempty"`
@@ -76,8 +95,20 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("%w: unknown kind %q (want %q, %q or %q)", ErrSpec, s.Kind, KindGMM, KindNeural, KindClassifier)
 	case s.XDim < 1 || s.YDim < 1:
 		return fmt.Errorf("%w: dimensions %d → %d must be positive", ErrSpec, s.XDim, s.YDim)
-	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
+	case !(s.Eps > 0) || math.IsInf(s.Eps, 0) || s.Eps < 1e-100:
 		return fmt.Errorf("%w: eps %v must be positive and finite", ErrSpec, s.Eps)
+	}
+	switch s.Cost {
+	case "", CostLearned:
+	case CostQuadratic, CostInner:
+		if s.XDim != s.YDim {
+			return fmt.Errorf("%w: the %s cost needs x and y of one dimension (x has %d, y %d)", ErrSpec, s.Cost, s.XDim, s.YDim)
+		}
+		if s.Kind != KindGMM {
+			return fmt.Errorf("%w: the %s cost is available for the gmm model only", ErrSpec, s.Cost)
+		}
+	default:
+		return fmt.Errorf("%w: unknown cost %q (want %q, %q or %q)", ErrSpec, s.Cost, CostLearned, CostQuadratic, CostInner)
 	}
 	for _, h := range [][]int{s.CostHidden, s.WeightHidden, s.PotentialHidden} {
 		for _, n := range h {
@@ -88,3 +119,7 @@ func (s Spec) Validate() error {
 	}
 	return nil
 }
+
+// FixedCost reports whether the spec's cost is fixed (quadratic or inner
+// product) rather than learned.
+func (s Spec) FixedCost() bool { return s.Cost == CostQuadratic || s.Cost == CostInner }

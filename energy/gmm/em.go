@@ -395,6 +395,80 @@ func (e *em) eStep(ctx context.Context) (float64, error) {
 	return ll, nil
 }
 
+// tiltMarginal returns the mixture proportional to mg(y)·exp(−‖y‖²/(2ε)):
+// component n becomes N(C Σ⁻¹ r, C) with C = (Σ⁻¹ + I/ε)⁻¹ and weight
+// ∝ w·N(r | 0, Σ + εI), the product of two Gaussians.
+func tiltMarginal(mg *Marginal, eps float64) (*Marginal, error) {
+	N, D := mg.Components(), mg.Dim
+	out := &Marginal{Dim: D, Full: mg.Full, Weights: make([]float64, N), Means: make([]float64, N*D), Cov: make([]float64, len(mg.Cov))}
+	logw := make([]float64, N)
+	for n := range N {
+		r := mg.Means[n*D : (n+1)*D]
+		m := out.Means[n*D : (n+1)*D]
+		logw[n] = math.Log(mg.Weights[n])
+		if !mg.Full {
+			for d := range D {
+				v := mg.Cov[n*D+d]
+				c := v * eps / (v + eps)
+				out.Cov[n*D+d] = c
+				m[d] = c * r[d] / v
+				logw[n] += -0.5*math.Log(2*math.Pi*(v+eps)) - 0.5*r[d]*r[d]/(v+eps)
+			}
+			continue
+		}
+		sigma := mat.NewSymDense(D, append([]float64(nil), mg.Cov[n*D*D:(n+1)*D*D]...))
+		var chol mat.Cholesky
+		if !chol.Factorize(sigma) {
+			return nil, fmt.Errorf("%w: covariance %d is not positive definite", ErrMarginal, n)
+		}
+		var prec mat.SymDense
+		if err := chol.InverseTo(&prec); err != nil {
+			return nil, fmt.Errorf("%w: covariance %d: %v", ErrMarginal, n, err)
+		}
+		for d := range D {
+			prec.SetSym(d, d, prec.At(d, d)+1/eps)
+		}
+		var pc mat.Cholesky
+		if !pc.Factorize(&prec) {
+			return nil, fmt.Errorf("%w: tilted precision %d is not positive definite", ErrMarginal, n)
+		}
+		var C mat.SymDense
+		if err := pc.InverseTo(&C); err != nil {
+			return nil, fmt.Errorf("%w: tilted covariance %d: %v", ErrMarginal, n, err)
+		}
+		// m = C Σ⁻¹ r = C (P − I/ε) r = r − C r / ε.
+		rv := mat.NewVecDense(D, append([]float64(nil), r...))
+		var cr mat.VecDense
+		cr.MulVec(&C, rv)
+		for d := range D {
+			m[d] = r[d] - cr.AtVec(d)/eps
+			for e := range D {
+				out.Cov[n*D*D+d*D+e] = C.At(d, e)
+			}
+		}
+		// log N(r | 0, Σ + εI).
+		se := mat.NewSymDense(D, nil)
+		se.CopySym(sigma)
+		for d := range D {
+			se.SetSym(d, d, se.At(d, d)+eps)
+		}
+		var sc mat.Cholesky
+		if !sc.Factorize(se) {
+			return nil, fmt.Errorf("%w: covariance %d plus ε is not positive definite", ErrMarginal, n)
+		}
+		var z mat.VecDense
+		if err := sc.SolveVecTo(&z, rv); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMarginal, err)
+		}
+		logw[n] += -0.5*float64(D)*math.Log(2*math.Pi) - 0.5*sc.LogDet() - 0.5*mat.Dot(rv, &z)
+	}
+	lse := vecmath.LogSumExp(logw)
+	for n, v := range logw {
+		out.Weights[n] = math.Exp(v - lse)
+	}
+	return out, nil
+}
+
 // NewFromMarginal returns a model whose potential is the mixture mg and
 // whose cost heads start at (or, with headStd > 0, near) zero, so that
 // π(y|x) = mg(y) for every x: training starts at the x-blind model and can
@@ -419,9 +493,18 @@ func NewFromMarginal(spec energy.Spec, mg *Marginal, headStd float64, rng *rand.
 		return nil, fmt.Errorf("new GMM: %w: marginal has %d %d-dimensional components (full %v), the spec %d of dimension %d (full %v)",
 			energy.ErrShape, mg.Components(), mg.Dim, mg.Full, N, D, s.FullCov)
 	}
+	if s.Cost == energy.CostQuadratic {
+		// The model keeps v(y)·exp(−‖y‖²/(2ε)) as its mixture (the cost is
+		// then −⟨x, y⟩), so the potential ε·log v starts at the marginal.
+		if mg, err = tiltMarginal(mg, s.Eps); err != nil {
+			return nil, fmt.Errorf("new GMM: %w", err)
+		}
+	}
 	p := g.params
-	g.bNet.init(p, headStd, rng)
-	g.vNet.init(p, headStd, rng)
+	if !s.FixedCost() {
+		g.bNet.init(p, headStd, rng)
+		g.vNet.init(p, headStd, rng)
+	}
 	eps := g.workEps()
 	for n, w := range mg.Weights {
 		p[g.offRawW+n] = math.Log(w)

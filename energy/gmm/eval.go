@@ -20,6 +20,10 @@ const evalBlockRows = 64
 // the log-softmax) and b (rows × M·Dy, row-major b_md at m·Dy + d).
 func (g *Model) heads(x []float64, rows int) (logv, b []float64) {
 	M := g.spec.CostComponents
+	if g.spec.FixedCost() {
+		// One tilt b(x) = x with weight 1: exp(−c/ε) = exp(⟨x, y⟩/ε).
+		return make([]float64, rows), append([]float64(nil), x[:rows*g.spec.XDim]...)
+	}
 	var bTape, vTape mlpTape
 	b = g.bNet.forward(g.params, x, rows, &bTape)
 	z := g.vNet.forward(g.params, x, rows, &vTape)
@@ -56,9 +60,26 @@ func (g *Model) Cost(x, y []float64) float64 {
 	if len(x) != g.spec.XDim || len(y) != g.spec.YDim {
 		return math.NaN()
 	}
+	if g.spec.Cost == energy.CostQuadratic {
+		s := 0.0
+		for d, v := range x {
+			s += (v - y[d]) * (v - y[d])
+		}
+		return 0.5 * s
+	}
 	p := g.newPotential()
 	logv, b := g.heads(x, 1)
 	return -g.spec.Eps * p.logCost(logv, b, y, newRowScratch(p))
+}
+
+// halfSq is ½‖v‖², the part of the quadratic cost that the model keeps in
+// its potential (y) or drops because it cancels in π (x).
+func halfSq(v []float64) float64 {
+	s := 0.0
+	for _, u := range v {
+		s += u * u
+	}
+	return 0.5 * s
 }
 
 // Potential returns f(y), or NaN if len(y) is not YDim.
@@ -67,7 +88,12 @@ func (g *Model) Potential(y []float64) float64 {
 		return math.NaN()
 	}
 	p := g.newPotential()
-	return g.spec.Eps * p.logPotential(y, &newRowScratch(p).pot)
+	f := g.spec.Eps * p.logPotential(y, &newRowScratch(p).pot)
+	if g.spec.Cost == energy.CostQuadratic {
+		// The model holds f − ½‖y‖² (so that the cost is −⟨x, y⟩).
+		f += halfSq(y)
+	}
+	return f
 }
 
 // LogPartition returns log Z(x), or NaN if len(x) is not XDim.
@@ -77,7 +103,11 @@ func (g *Model) LogPartition(x []float64) float64 {
 	}
 	p := g.newPotential()
 	logv, b := g.heads(x, 1)
-	return p.logPartition(logv, b, false, newRowScratch(p))
+	lz := p.logPartition(logv, b, false, newRowScratch(p))
+	if g.spec.Cost == energy.CostQuadratic {
+		lz -= halfSq(x) / g.spec.Eps
+	}
+	return lz
 }
 
 // LogProb returns log π(y|x) = (f(y) − c(x,y))/ε − log Z(x), or NaN if the

@@ -100,6 +100,12 @@ func validateSpec(spec energy.Spec) (energy.Spec, error) {
 		return spec, fmt.Errorf("%w: GMM needs at least one potential component (N = %d)", energy.ErrSpec, spec.Potentials)
 	case spec.CostComponents < 1:
 		return spec, fmt.Errorf("%w: GMM needs at least one cost component (M = %d)", energy.ErrSpec, spec.CostComponents)
+	case spec.FixedCost() && spec.CostComponents != 1:
+		return spec, fmt.Errorf("%w: a fixed %s cost has one tilt (M = 1), not %d", energy.ErrSpec, spec.Cost, spec.CostComponents)
+	case spec.FixedCost() && spec.EpsFree:
+		return spec, fmt.Errorf("%w: a fixed cost sets the scale of ε, so its parameters cannot be ε-free", energy.ErrSpec)
+	case spec.FixedCost() && (len(spec.CostHidden) > 0 || len(spec.WeightHidden) > 0):
+		return spec, fmt.Errorf("%w: a fixed %s cost has no networks", energy.ErrSpec, spec.Cost)
 	case spec.AInit < 0 || math.IsNaN(spec.AInit) || math.IsInf(spec.AInit, 0):
 		return spec, fmt.Errorf("%w: a_init %v must be positive and finite (0 = default %v)", energy.ErrSpec, spec.AInit, defaultAInit)
 	}
@@ -120,10 +126,12 @@ func newLayout(spec energy.Spec) (*Model, error) {
 		weightHidden = spec.CostHidden
 	}
 	g := &Model{spec: spec}
-	g.bNet = newMLP(dx, spec.CostHidden, M*dy, 0, gmmLeakySlope)
-	g.bNet.centerStride = dy
-	g.vNet = newMLP(dx, weightHidden, M, g.bNet.numParams(), gmmLeakySlope)
-	g.offRawW = g.vNet.offset + g.vNet.numParams()
+	if !spec.FixedCost() {
+		g.bNet = newMLP(dx, spec.CostHidden, M*dy, 0, gmmLeakySlope)
+		g.bNet.centerStride = dy
+		g.vNet = newMLP(dx, weightHidden, M, g.bNet.numParams(), gmmLeakySlope)
+		g.offRawW = g.vNet.offset + g.vNet.numParams()
+	}
 	g.offA = g.offRawW + N
 	g.offCov = g.offA + N*dy
 	total := g.offCov + N*g.covLen()
@@ -133,7 +141,9 @@ func newLayout(spec energy.Spec) (*Model, error) {
 	}
 	g.params = make([]float64, total)
 
-	g.blocks = append(g.bNet.blocks("b", energy.RoleCost), g.vNet.blocks("logv", energy.RoleCost)...)
+	if !spec.FixedCost() {
+		g.blocks = append(g.bNet.blocks("b", energy.RoleCost), g.vNet.blocks("logv", energy.RoleCost)...)
+	}
 	g.blocks = append(g.blocks,
 		energy.ParamBlock{Name: "raw_w", Role: energy.RolePotential, Offset: g.offRawW, Len: N},
 		energy.ParamBlock{Name: "a", Role: energy.RolePotential, Offset: g.offA, Len: N * dy})
@@ -182,8 +192,10 @@ func New(spec energy.Spec, targets []float64, nTargets int, rng *rand.Rand) (*Mo
 	}
 
 	p := g.params
-	g.bNet.init(p, 0.01, rng)
-	g.vNet.init(p, 0.01, rng)
+	if !spec.FixedCost() {
+		g.bNet.init(p, 0.01, rng)
+		g.vNet.init(p, 0.01, rng)
+	}
 	// raw_w stays 0: uniform weights.
 	rows := make([]int, 0, N)
 	if nTargets >= N {

@@ -85,7 +85,7 @@ func (g *Model) LossGrad(ctx context.Context, b *energy.Batch, grad []float64, _
 
 	clear(grad)
 	g.chainPotential(&w.pot, w.potGrad, grad)
-	if rows := b.NPair + b.NSource; rows > 0 {
+	if rows := b.NPair + b.NSource; rows > 0 && !g.spec.FixedCost() {
 		M, dy := g.spec.CostComponents, g.spec.YDim
 		g.bNet.backward(g.params, &w.bTape, w.dB[:rows*M*dy], grad)
 		g.vNet.backward(g.params, &w.vTape, w.dV[:rows*M], grad)
@@ -124,7 +124,11 @@ func (g *Model) forwardHeads(b *energy.Batch) {
 	copy(w.xs, b.PairX)
 	copy(w.xs[b.NPair*dx:], b.SourceX)
 	w.bOut, w.zOut = nil, nil
-	if rows > 0 {
+	if g.spec.FixedCost() {
+		w.bOut = w.xs[:rows*dx]
+		w.zOut = grow(w.zOut, rows)
+		clear(w.zOut)
+	} else if rows > 0 {
 		w.bOut = g.bNet.forward(g.params, w.xs, rows, &w.bTape)
 		w.zOut = g.vNet.forward(g.params, w.xs, rows, &w.vTape)
 	}
