@@ -50,16 +50,29 @@ func LogProbs(ctx context.Context, model Sampler, x, y datasets.Matrix, rng *ran
 	return nil, false, ErrNoDensity
 }
 
+// validator scores the model on held-out data during training: the mean
+// negative conditional log-likelihood of validation pairs, or, when there
+// are no validation pairs but validation sources and targets, the
+// objective itself on them (for a fixed cost trained without pairs).
 type validator struct {
 	model energy.Model
 	x, y  datasets.Matrix
+	// unpaired holds the validation sources and targets for the objective.
+	unpaired *energy.Batch
 }
 
 // newValidator returns nil when there is nothing to validate on or the
-// model cannot score pairs.
+// model cannot score its validation data.
 func newValidator(model energy.Model, valid *datasets.Streams) *validator {
-	if valid == nil || valid.PairX.Rows == 0 {
+	if valid == nil {
 		return nil
+	}
+	if valid.PairX.Rows == 0 {
+		if valid.SourceX.Rows == 0 || valid.TargetY.Rows == 0 || !model.Spec().FixedCost() {
+			return nil
+		}
+		return &validator{model: model, unpaired: &energy.Batch{SourceX: valid.SourceX.Data, NSource: valid.SourceX.Rows,
+			TargetY: valid.TargetY.Data, NTarget: valid.TargetY.Rows}}
 	}
 	switch model.(type) {
 	case energy.Density, LogProbEstimator:
@@ -69,8 +82,15 @@ func newValidator(model energy.Model, valid *datasets.Streams) *validator {
 }
 
 // nll is the mean negative conditional log-likelihood of the validation
-// pairs, in the model's (standardised) coordinates.
+// pairs, in the model's (standardised) coordinates, or the objective on the
+// validation sources and targets.
 func (v *validator) nll(ctx context.Context, rng *rand.Rand) (float64, error) {
+	if v.unpaired != nil {
+		// The objective without pairs: −E f(y)/ε + E log Z(x), the
+		// entropic OT dual up to a constant; the gradient is not needed.
+		terms, err := v.model.LossGrad(ctx, v.unpaired, make([]float64, len(v.model.Params())), rng)
+		return terms.Total, err
+	}
 	lp, _, err := LogProbs(ctx, v.model, v.x, v.y, rng)
 	if err != nil {
 		return math.NaN(), err

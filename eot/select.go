@@ -154,6 +154,10 @@ func (c CandidateScore) String() string {
 	return fmt.Sprintf("N=%d M=%d %s lr=%.0e/%.0e", c.Potentials, c.CostComponents, cov, c.LRCost, c.LRPotential)
 }
 
+// maxMarginalSearchRows bounds the rows the search over mixtures of the
+// potential uses.
+const maxMarginalSearchRows = 3000
+
 // minSelectPairs is the fewest pairs the search cross-validates on.
 const minSelectPairs = 10
 
@@ -165,6 +169,10 @@ const (
 	defaultLRPot      = 1e-3
 	defaultSteps      = 5000
 	fallbackSteps     = 1000
+	// A fixed cost trained without pairs: only the potential learns, and
+	// the held-out objective stops it.
+	defaultFixedLR    = 1e-2
+	defaultFixedSteps = 20000
 )
 
 func (s Selection) withDefaults() Selection {
@@ -334,7 +342,8 @@ func marginalSearch(ctx context.Context, ys points.Set, ns []int, fulls []bool, 
 	var jobs []job
 	for _, full := range fulls {
 		for _, n := range ns {
-			if ys.Rows*(k-1)/k < 10*n || marginalParamCount(n, ys.Cols, full) > ys.Rows*ys.Cols/2 {
+			rows := min(ys.Rows, maxMarginalSearchRows)
+			if rows*(k-1)/k < 10*n || marginalParamCount(n, ys.Cols, full) > rows*ys.Cols/2 {
 				continue
 			}
 			jobs = append(jobs, job{n, full})
@@ -343,12 +352,19 @@ func marginalSearch(ctx context.Context, ys points.Set, ns []int, fulls []bool, 
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("model selection: %w: %d target rows are too few for any mixture of the potential", ErrNoData, ys.Rows)
 	}
+	// Ranking mixtures needs far fewer rows than fitting the winner: a
+	// fixed random subset keeps the search's cost bounded on large data.
+	if ys.Rows > maxMarginalSearchRows {
+		pick := rand.New(rand.NewPCG(seed, 0x7375_6273)).Perm(ys.Rows)[:maxMarginalSearchRows] // "subs"
+		slices.Sort(pick)
+		ys = ys.SelectRows(pick)
+	}
 	folds := foldOf(ys.Rows, k, rand.New(rand.NewPCG(seed, 0x6d61_7267))) // "marg"
 	nll := make([]float64, len(jobs)*k)
 	err := parallel.For(ctx, threads, len(jobs)*k, func(_, t int) error {
 		j, f := jobs[t/k], t%k
 		train, held := splitRows(ys, folds, f)
-		m, err := gmm.FitMarginal(ctx, train, j.n, j.full, gmm.EMOptions{Threads: 1}, rand.New(rand.NewPCG(seed, uint64(t))))
+		m, err := gmm.FitMarginal(ctx, train, j.n, j.full, gmm.EMOptions{Threads: 1, Iterations: 100}, rand.New(rand.NewPCG(seed, uint64(t))))
 		if err != nil {
 			nll[t] = math.Inf(1)
 			return nil
@@ -465,7 +481,7 @@ func conditionalCandidates(spec energy.Spec, cfg Config, sel Selection) []*candi
 	// The smallest family that holds the linear-Gaussian regression
 	// (one component, one tilt, full covariance, linear heads), unless the
 	// user fixed the architecture otherwise.
-	if cfg.Spec.Potentials == 0 && cfg.Covariance == CovarianceAuto && cfg.Spec.CostComponents == 0 && len(spec.CostHidden) == 0 &&
+	if !spec.FixedCost() && cfg.Spec.Potentials == 0 && cfg.Covariance == CovarianceAuto && cfg.Spec.CostComponents == 0 && len(spec.CostHidden) == 0 &&
 		!(spec.Potentials == 1 && spec.FullCov) {
 		s := spec
 		s.Potentials, s.CostComponents, s.FullCov = 1, 1, true

@@ -26,6 +26,11 @@ func Train(ctx context.Context, data *datasets.Streams, cfg Config) (*Trained, e
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	var scaler datasets.Scaler
+	if cfg.Spec.FixedCost() {
+		// A fixed cost compares x with y: both keep the file's units, in
+		// which ε is given (docs/method.md §9.3).
+		cfg.Scaling = Raw
+	}
 	switch cfg.Scaling {
 	case Standardize:
 		scaler = datasets.FitScaler(data)
@@ -87,13 +92,23 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	opts := cfg.Fit
 	opts.Seed, opts.Threads = cfg.Seed, cfg.Threads
 	marginalInit := prev == nil && cfg.Spec.Kind == energy.KindGMM && cfg.Init == InitMarginal
-	selecting := marginalInit && !cfg.Select.Off
+	fixed := cfg.Spec.FixedCost()
+	if prev == nil && cfg.Spec.Kind == energy.KindGMM && !fixed && data.PairX.Rows == 0 {
+		return nil, fmt.Errorf("train: %w: no pairs, and a learned cost is learned from pairs; with no pairs, fix the cost (the quadratic cost ½‖x−y‖² for x and y in one unit: --cost quadratic)", ErrNoData)
+	}
+	// A fixed cost with too few pairs to cross-validate is stopped by the
+	// objective on held-out sources and targets instead.
+	unpairedValid := marginalInit && fixed && data.PairX.Rows < minSelectPairs
+	selecting := marginalInit && !cfg.Select.Off && !unpairedValid
 	if selecting {
 		// Cross-validation takes the place of the validation split.
 		cfg.ValidFrac = 0
 	}
 	trainSet, valid := scaled, (*datasets.Streams)(nil)
-	if cfg.ValidFrac > 0 {
+	switch {
+	case cfg.ValidFrac > 0 && unpairedValid:
+		trainSet, valid = datasets.SplitValidation(scaled, cfg.ValidFrac, rng)
+	case cfg.ValidFrac > 0:
 		trainSet, valid = datasets.SplitPairs(scaled, cfg.ValidFrac, rng)
 	}
 	switch {
@@ -102,9 +117,13 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 		opts.StartStep = prev.Training.Steps
 	case marginalInit:
 		spec := cfg.Spec
-		spec.XDim, spec.YDim, spec.EpsFree = data.XDim(), data.YDim(), true
+		spec.XDim, spec.YDim, spec.EpsFree = data.XDim(), data.YDim(), !fixed
 		spec.FullCov = cfg.Covariance == CovarianceFull || (cfg.Covariance == CovarianceAuto && spec.FullCov)
-		if selecting {
+		if fixed {
+			spec.CostComponents = 1
+		}
+		switch {
+		case selecting:
 			c := cfg
 			c.Spec = spec
 			sel, err := selectGMM(ctx, scaled, c)
@@ -115,7 +134,28 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			opts.LRCost, opts.LRPotential, opts.Steps = sel.lrCost, sel.lrPot, sel.steps
 			// The stopping step comes from the cross-validation.
 			opts.ValidEvery, opts.Patience, opts.KeepBest = 0, 0, false
-		} else {
+		case unpairedValid:
+			if spec.Potentials == 0 || (cfg.Covariance == CovarianceAuto && !cfg.Select.Off) {
+				c := cfg
+				c.Spec = spec
+				sel := c.Select.withDefaults()
+				ns := sel.Potentials
+				if spec.Potentials > 0 {
+					ns = []int{spec.Potentials}
+				}
+				scores, err := marginalSearch(ctx, trainSet.AllTargets(), ns, covChoices(cfg.Covariance, spec.FullCov), sel.Folds, cfg.Seed, cfg.Threads)
+				if err != nil {
+					return nil, fmt.Errorf("train: %w", err)
+				}
+				spec.Potentials, spec.FullCov = scores[0].Potentials, scores[0].FullCov
+				board = &Leaderboard{Pairs: data.PairX.Rows, Marginal: scores, Searched: searchedSettings(c),
+					Fallback: fmt.Sprintf("%d pairs are too few to cross-validate (need %d): the potential was chosen from the y's and training stopped on the objective of %.0f%% held-out sources and targets",
+						data.PairX.Rows, minSelectPairs, 100*cfg.ValidFrac)}
+			}
+			opts.LRPotential = firstNonZeroF(opts.LRPotential, defaultFixedLR)
+			opts.LRCost = firstNonZeroF(opts.LRCost, defaultFixedLR)
+			opts.Steps = firstNonZero(opts.Steps, defaultFixedSteps)
+		default:
 			spec.Potentials = firstNonZero(spec.Potentials, defaultPotentials)
 			spec.CostComponents = firstNonZero(spec.CostComponents, defaultTilts)
 			opts.LRCost, opts.LRPotential = firstNonZeroF(opts.LRCost, defaultLRCost), firstNonZeroF(opts.LRPotential, defaultLRPot)
