@@ -45,7 +45,8 @@ Ctrl-C stops training and still writes the model. --resume continues a saved mod
 			&cli.StringFlag{Name: "preset", Usage: "start from a named configuration: " + strings.Join(eot.PresetNames(), ", ") + " (other flags override it)"},
 			&cli.BoolFlag{Name: "select", Value: true, Usage: "gmm: choose the hyperparameters not given by cross-validated likelihood"},
 			&cli.StringFlag{Name: "init", DefaultText: "marginal", Usage: "gmm: potential initialisation: marginal (EM on every y, cost near zero) or targets (components on target rows, A = --a-init, the paper's)"},
-			&cli.Float64Flag{Name: "eps", DefaultText: "1", Usage: "entropic temperature ε (gmm with marginal initialisation: a convention only, the fit does not depend on it)"},
+			&cli.StringFlag{Name: "cost", DefaultText: "learned", Usage: "gmm: the cost c(x,y): learned (log-sum-exp of learned tilts), quadratic (fixed ½‖x−y‖², the Schrödinger bridge; needs as many x as y columns, in one unit) or inner (fixed −⟨x,y⟩). A fixed cost needs no pairs and keeps the data's units, in which --eps is given"},
+			&cli.Float64Flag{Name: "eps", DefaultText: "1", Usage: "entropic temperature ε (learned gmm cost: a convention only, the fit does not depend on it; fixed cost: in the data's squared units, the variance the bridge adds per unit time)"},
 			&cli.IntFlag{Name: "potentials", DefaultText: "chosen", Usage: "gmm: mixture components N of the potential"},
 			&cli.IntFlag{Name: "cost-components", DefaultText: "chosen", Usage: "gmm: exponential tilts M of the cost"},
 			&cli.StringFlag{Name: "cost-hidden", Usage: "hidden layer sizes of the cost network, e.g. 128,128 (gmm: the b(x) head, default linear; nn: the MLP on [x,y], default 256)"},
@@ -273,7 +274,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 // its architecture is in the model file.
 func refuseArchitectureFlags(c *cli.Context) error {
 	for _, name := range []string{"model", "preset", "init", "eps", "potentials", "cost-components", "cost-hidden", "weight-hidden",
-		"covariance", "full-cov", "a-init", "potential-hidden", "langevin-steps", "langevin-step-size", "langevin-noise", "select", "valid-frac"} {
+		"covariance", "full-cov", "a-init", "potential-hidden", "langevin-steps", "langevin-step-size", "langevin-noise", "select", "valid-frac", "cost"} {
 		if c.IsSet(name) {
 			return fmt.Errorf("--%s cannot be changed with --resume: the model file fixes it (drop the flag, or fit a new model)", name)
 		}
@@ -301,6 +302,25 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 	spec.XDim, spec.YDim = s.XDim(), s.YDim()
 	if c.IsSet("eps") {
 		spec.Eps = c.Float64("eps")
+		if !(spec.Eps >= 1e-100 && spec.Eps <= 1e100) {
+			return fmt.Errorf("--eps %v: want a positive value between 1e-100 and 1e100", spec.Eps)
+		}
+	}
+	if c.IsSet("cost") {
+		switch v := c.String("cost"); v {
+		case energy.CostLearned:
+			spec.Cost = ""
+		case energy.CostQuadratic, energy.CostInner:
+			if spec.Kind != energy.KindGMM {
+				return fmt.Errorf("--cost %s is available with --model gmm only", v)
+			}
+			if s.XDim() != s.YDim() {
+				return fmt.Errorf("--cost %s compares x with y, so it needs as many x columns as y columns (have %d x and %d y columns)", v, s.XDim(), s.YDim())
+			}
+			spec.Cost = v
+		default:
+			return fmt.Errorf("--cost %q: want learned, quadratic or inner", v)
+		}
 	}
 	if c.IsSet("cost-hidden") {
 		h, err := parseSizes("cost-hidden", c.String("cost-hidden"))

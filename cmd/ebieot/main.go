@@ -44,6 +44,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			inspectCommand(),
 			fitCommand(),
 			sampleCommand(),
+			predictCommand(),
 			logprobCommand(),
 			describeCommand(),
 			evalCommand(),

@@ -13,14 +13,19 @@ func sampleCommand() *cli.Command {
 	return newCommand(&cli.Command{
 		Name:  "sample",
 		Usage: "draw samples of y ~ π(y|x) for every row of a CSV of x's",
-		Description: `Reads the model's x columns (by name) from --x, draws --n samples for each row and
-writes the x columns followed by the y columns, n rows per input row, in input order and
-in the original units. Row i uses its own random stream derived from --seed and i, so
-the output does not depend on --threads.`,
+		Description: `Reads the model's x columns (by name) from --input, draws --n samples for each row
+and writes the x columns followed by the y columns, n rows per input row, in input order
+and in the original units. Row i uses its own random stream derived from --seed and i, so
+the output does not depend on --threads.
+
+--time t (quadratic-cost models only) writes, in the y columns, the point at time t of the
+Brownian bridge from x to a sample y ~ π(·|x): (1−t)·x + t·y + √(ε·t·(1−t))·z, the
+time-t marginal of the Schrödinger bridge; --time 1 is ordinary sampling.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
-			&cli.StringFlag{Name: "x", Required: true, Usage: "CSV with the model's x columns"},
+			&cli.StringFlag{Name: "input", Aliases: []string{"x"}, Required: true, Usage: "CSV with the model's x columns"},
 			&cli.IntFlag{Name: "n", Value: 100, Usage: "samples per input row"},
+			&cli.Float64Flag{Name: "time", Value: 1, Usage: "quadratic cost: the time in [0, 1] of the Schrödinger bridge point to draw"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "CSV to write"},
 		},
@@ -38,12 +43,21 @@ func runSample(c *cli.Context) error {
 		return err
 	}
 	trained.SetThreads(threads(c))
-	x, _, err := datasets.ReadMatrixCSV(c.String("x"), trained.XNames)
+	x, _, err := datasets.ReadMatrixCSV(c.String("input"), trained.XNames)
 	if err != nil {
 		return err
 	}
-	y, err := trained.Sample(c.Context, x, n, c.Uint64("seed"))
-	if err != nil {
+	var y datasets.Matrix
+	if c.IsSet("time") {
+		tt := c.Float64("time")
+		if !(tt >= 0 && tt <= 1) {
+			return fmt.Errorf("--time %v must be in [0, 1]", tt)
+		}
+		y, err = trained.SampleBridge(c.Context, x, n, tt, c.Uint64("seed"))
+		if err != nil {
+			return fmt.Errorf("--time: %w", err)
+		}
+	} else if y, err = trained.Sample(c.Context, x, n, c.Uint64("seed")); err != nil {
 		return err
 	}
 	dx := x.Cols

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/eot"
+	"github.com/ebieot/ebieot/internal/atomicfile"
+)
+
+func predictCommand() *cli.Command {
+	return newCommand(&cli.Command{
+		Name:  "predict",
+		Usage: "point predictions: the conditional mean of every y column and its quantiles under π(·|x)",
+		Description: `Reads the model's x columns (by name) from --input and writes the x columns, then for
+each y column NAME its conditional mean E[NAME | x] as NAME and the marginal quantiles of
+NAME under π(·|x) as NAME_q05, NAME_q50, NAME_q95 (levels from --quantiles, as per cent).
+For gmm models these are exact: the mixture's mean, and the quantiles of a one-dimensional
+Gaussian mixture solved by bisection. For other models they are estimated from --samples
+draws per row (the number is printed). --mixture also writes, as JSON Lines, each row's
+mixture π(·|x) in the original units: weights, means and variances (or covariances).`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
+			&cli.StringFlag{Name: "input", Aliases: []string{"x"}, Required: true, Usage: "CSV with the model's x columns"},
+			&cli.StringFlag{Name: "quantiles", Value: "0.05,0.5,0.95", Usage: "quantile levels in (0, 1), comma-separated (empty: none)"},
+			&cli.IntFlag{Name: "samples", Value: 1000, Usage: "draws per row for models without a closed-form conditional"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the draws"},
+			&cli.StringFlag{Name: "mixture", Usage: "also write each row's mixture to this JSON Lines file (gmm)"},
+			&cli.StringFlag{Name: "out", Required: true, Usage: "CSV to write"},
+		},
+		Action: runPredict,
+	})
+}
+
+func runPredict(c *cli.Context) error {
+	trained, err := eot.Load(c.String("model"))
+	if err != nil {
+		return err
+	}
+	trained.SetThreads(threads(c))
+	var levels []float64
+	if s := strings.TrimSpace(c.String("quantiles")); s != "" {
+		if levels, err = parseFloats(s); err != nil {
+			return fmt.Errorf("--quantiles %q: want numbers in (0, 1) separated by commas", s)
+		}
+	} else {
+		levels = []float64{}
+	}
+	names, err := quantileNames(levels)
+	if err != nil {
+		return err
+	}
+	x, _, err := datasets.ReadMatrixCSV(c.String("input"), trained.XNames)
+	if err != nil {
+		return err
+	}
+	p, err := trained.Predict(c.Context, x, eot.PredictOptions{Quantiles: levels, Samples: c.Int("samples"), Seed: c.Uint64("seed")})
+	if err != nil {
+		return err
+	}
+	dx, dy := x.Cols, len(trained.YNames)
+	header := append([]string(nil), trained.XNames...)
+	for _, y := range trained.YNames {
+		header = append(header, y)
+		for _, q := range names {
+			header = append(header, y+"_q"+q)
+		}
+	}
+	out := datasets.NewMatrix(x.Rows, dx+dy*(1+len(levels)))
+	for i := range x.Rows {
+		row := out.Row(i)
+		copy(row, x.Row(i))
+		k := dx
+		for d := range dy {
+			row[k] = p.Mean.Row(i)[d]
+			k++
+			for l := range levels {
+				row[k] = p.Quantiles[l].Row(i)[d]
+				k++
+			}
+		}
+	}
+	if path := c.String("mixture"); path != "" {
+		if err := writeMixtures(path, trained, x); err != nil {
+			return err
+		}
+	}
+	if err := datasets.WriteTableCSV(c.String("out"), header, out); err != nil {
+		return err
+	}
+	if !quiet(c) && !p.Exact {
+		fmt.Fprintf(c.App.ErrWriter, "means and quantiles estimated from %d samples per row\n", p.Samples)
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s\n", c.String("out"))
+	return nil
+}
+
+// quantileNames formats levels as the per-cent suffixes of the quantile
+// columns: 0.05 → "05", 0.5 → "50", 0.975 → "97.5".
+func quantileNames(levels []float64) ([]string, error) {
+	names := make([]string, len(levels))
+	seen := map[string]bool{}
+	for i, q := range levels {
+		if !(q > 0 && q < 1) {
+			return nil, fmt.Errorf("--quantiles: level %v must be in (0, 1)", q)
+		}
+		s := strconv.FormatFloat(100*q, 'f', -1, 64)
+		if p := strings.IndexByte(s, '.'); p == 1 || (p < 0 && len(s) == 1) {
+			s = "0" + s
+		}
+		if seen[s] {
+			return nil, fmt.Errorf("--quantiles: level %v given twice", q)
+		}
+		seen[s], names[i] = true, s
+	}
+	return names, nil
+}
+
+// mixtureLine is one row of --mixture's JSON Lines.
+type mixtureLine struct {
+	Row       int         `json:"row"`
+	Weights   []float64   `json:"weights"`
+	Means     [][]float64 `json:"means"`
+	Variances [][]float64 `json:"variances,omitempty"`   // diagonal covariances
+	Cov       [][]float64 `json:"covariances,omitempty"` // full covariances, row-major
+}
+
+func writeMixtures(path string, t *eot.Trained, x datasets.Matrix) error {
+	mixtures, err := t.Mixtures(x)
+	if err != nil {
+		return fmt.Errorf("--mixture: %w", err)
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		enc := json.NewEncoder(bw)
+		for i, mx := range mixtures {
+			D := mx.Dim
+			line := mixtureLine{Row: i + 1}
+			total := 0.0
+			for _, lw := range mx.LogWeights {
+				total += math.Exp(lw)
+			}
+			for k, lw := range mx.LogWeights {
+				line.Weights = append(line.Weights, math.Exp(lw)/total)
+				line.Means = append(line.Means, mx.Means[k*D:(k+1)*D])
+				c := mx.CovIndex[k]
+				if mx.Chol == nil {
+					line.Variances = append(line.Variances, mx.Var[c*D:(c+1)*D])
+					continue
+				}
+				L := mx.Chol[c*D*D : (c+1)*D*D]
+				cov := make([]float64, D*D)
+				for a := range D {
+					for b := range D {
+						for j := 0; j <= min(a, b); j++ {
+							cov[a*D+b] += L[a*D+j] * L[b*D+j]
+						}
+					}
+				}
+				line.Cov = append(line.Cov, cov)
+			}
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	})
+}
