@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,13 +33,17 @@ writes its results, then exits with status 1.
 
 Output files: --plan (n rows, columns t1..tm), --potentials (columns f, g; the
 shorter one ends with empty cells), --map (the barycentric map, one row per
-source, named like the target columns).`,
+source, named like the target columns), --map-out (the out-of-sample entropic map
+T(x) = Σ_j b_j exp((g_j − c(x,y_j))/ε) y_j / Σ_j b_j exp((g_j − c(x,y_j))/ε) of Pooladian and
+Niles-Weed, as JSON). --apply F maps the points of F (same coordinate columns) with the
+fitted map into --applied; with --map-in M (a saved --map-out file) it maps them without
+solving. Outputs are written only when the solve met its tolerance.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "source", Required: true, Usage: "CSV file of source points"},
-			&cli.StringFlag{Name: "target", Required: true, Usage: "CSV file of target points"},
+			&cli.StringFlag{Name: "source", Usage: "CSV file of source points (required unless --map-in)"},
+			&cli.StringFlag{Name: "target", Usage: "CSV file of target points (required unless --map-in)"},
 			&cli.StringFlag{Name: "cols", Usage: "comma list of coordinate columns (names or globs) in both files; default all"},
 			&cli.StringFlag{Name: "weights-col", Usage: "column holding point weights (not a coordinate); default uniform"},
-			&cli.Float64Flag{Name: "eps", Required: true, Usage: "entropic regularisation, in cost units"},
+			&cli.Float64Flag{Name: "eps", Usage: "entropic regularisation, in cost units (required unless --map-in)"},
 			&cli.BoolFlag{Name: "relative-eps", Usage: "multiply --eps by the median cost"},
 			&cli.StringFlag{Name: "cost", Value: "sqeuclidean", Usage: "sqeuclidean, half-sqeuclidean, euclidean or rotation (2-D)"},
 			&cli.Float64Flag{Name: "tol", Value: sinkhorn.DefaultTol, Usage: "tolerance on the L1 marginal error; 0 runs exactly --max-iter iterations"},
@@ -48,6 +53,10 @@ source, named like the target columns).`,
 			&cli.StringFlag{Name: "plan", Usage: "write the dense plan to this CSV file"},
 			&cli.StringFlag{Name: "potentials", Usage: "write the dual potentials f, g to this CSV file"},
 			&cli.StringFlag{Name: "map", Usage: "write the barycentric map to this CSV file"},
+			&cli.StringFlag{Name: "map-out", Usage: "write the out-of-sample entropic map to this JSON file"},
+			&cli.StringFlag{Name: "map-in", Usage: "apply this saved entropic map (with --apply) instead of solving"},
+			&cli.StringFlag{Name: "apply", Usage: "CSV of new source points to map (needs --applied)"},
+			&cli.StringFlag{Name: "applied", Usage: "CSV to write the mapped --apply points to"},
 			&cli.BoolFlag{Name: "divergence", Usage: "also compute the debiased Sinkhorn divergence"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 		},
@@ -59,6 +68,17 @@ func runSinkhorn(c *cli.Context) error {
 	var cols []string
 	if s := c.String("cols"); s != "" {
 		cols = strings.Split(s, ",")
+	}
+	if (c.String("apply") == "") != (c.String("applied") == "") {
+		return fmt.Errorf("--apply and --applied go together: the points to map and the file to write them to")
+	}
+	if path := c.String("map-in"); path != "" {
+		return applySavedMap(c, path, cols)
+	}
+	for _, name := range []string{"source", "target", "eps"} {
+		if !c.IsSet(name) {
+			return fmt.Errorf("sinkhorn: required flag --%s not set (see 'ebieot sinkhorn --help')", name)
+		}
 	}
 	wcol := c.String("weights-col")
 	x, xNames, a, err := readCloud(c.String("source"), cols, wcol)
@@ -114,8 +134,14 @@ func runSinkhorn(c *cli.Context) error {
 		}
 		div = &v
 	}
-	if err := writeSinkhornFiles(c, res, yNames); err != nil {
-		return err
+	// A run that missed its tolerance prints its numbers but writes no
+	// file: a half-converged plan must not replace a good one.
+	if solveErr == nil {
+		if err := writeSinkhornFiles(c, res, xNames, yNames, cols); err != nil {
+			return err
+		}
+	} else if !quiet(c) {
+		fmt.Fprintln(c.App.ErrWriter, "sinkhorn: not converged; no output file written")
 	}
 	if c.Bool("json") {
 		err = printSinkhornJSON(c.App.Writer, res, div)
@@ -169,7 +195,7 @@ func parseMethod(s string) (sinkhorn.Method, error) {
 	return 0, fmt.Errorf("--method %q: want auto, log or kernel", s)
 }
 
-func writeSinkhornFiles(c *cli.Context, res *sinkhorn.Result, yNames []string) error {
+func writeSinkhornFiles(c *cli.Context, res *sinkhorn.Result, xNames, yNames, cols []string) error {
 	if path := c.String("plan"); path != "" {
 		err := atomicfile.Write(path, func(w io.Writer) error {
 			m := len(res.G)
@@ -225,7 +251,66 @@ func writeSinkhornFiles(c *cli.Context, res *sinkhorn.Result, yNames []string) e
 			return fmt.Errorf("--map: %w", err)
 		}
 	}
+	if c.String("map-out") == "" && c.String("apply") == "" {
+		return nil
+	}
+	em, err := res.Map()
+	if err != nil {
+		return fmt.Errorf("--map-out/--apply: %w", err)
+	}
+	if path := c.String("map-out"); path != "" {
+		if err := writeJSON(path, em); err != nil {
+			return fmt.Errorf("--map-out: %w", err)
+		}
+	}
+	path := c.String("apply")
+	if path == "" {
+		return nil
+	}
+	sel := cols
+	if sel == nil {
+		sel = xNames
+	}
+	pts, _, err := datasets.ReadMatrixCSV(path, sel)
+	if err != nil {
+		return fmt.Errorf("--apply: %w", err)
+	}
+	return applyMap(c, em, pts, yNames)
+}
+
+// applyMap maps pts into --applied, with the target's column names.
+func applyMap(c *cli.Context, em *sinkhorn.EntropicMap, pts datasets.Matrix, yNames []string) error {
+	out, err := em.Apply(c.Context, pts, threads(c))
+	if err != nil {
+		return fmt.Errorf("--apply: %w", err)
+	}
+	if err := datasets.WriteTableCSV(c.String("applied"), yNames, out); err != nil {
+		return fmt.Errorf("--applied: %w", err)
+	}
 	return nil
+}
+
+// applySavedMap maps --apply with a map saved by --map-out.
+func applySavedMap(c *cli.Context, path string, cols []string) error {
+	if c.String("apply") == "" {
+		return fmt.Errorf("--map-in needs --apply and --applied")
+	}
+	blob, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--map-in: %w", err)
+	}
+	var em sinkhorn.EntropicMap
+	if err := json.Unmarshal(blob, &em); err != nil {
+		return fmt.Errorf("--map-in %s: %w", path, err)
+	}
+	pts, names, err := datasets.ReadMatrixCSV(c.String("apply"), cols)
+	if err != nil {
+		return fmt.Errorf("--apply: %w", err)
+	}
+	if len(names) != em.Dim {
+		return fmt.Errorf("--apply: %d coordinate columns (%s) for a %d-dimensional map; select them with --cols", len(names), strings.Join(names, ","), em.Dim)
+	}
+	return applyMap(c, &em, pts, names)
 }
 
 func appendFloats(buf []byte, row []float64) []byte {

@@ -206,3 +206,46 @@ func TestCLISinkhornErrors(t *testing.T) {
 		t.Errorf("missing file: exit %d, %s", code, errOut)
 	}
 }
+
+// TestCLISinkhornEntropicMap saves the out-of-sample map, applies it to new
+// points with and without solving again, and checks that a run that misses
+// its tolerance leaves an existing output file alone.
+func TestCLISinkhornEntropicMap(t *testing.T) {
+	dir := t.TempDir()
+	src, tgt := testClouds()
+	sp := writeCloud(t, dir, "src.csv", "a,b,c", src)
+	tp := writeCloud(t, dir, "tgt.csv", "a,b,c", tgt)
+	newp := writeCloud(t, dir, "new.csv", "a,b,c", [][]float64{src[0], {0.1, 0.2, 0.3}})
+	mapFile, bary, a1, a2 := filepath.Join(dir, "m.json"), filepath.Join(dir, "bary.csv"), filepath.Join(dir, "a1.csv"), filepath.Join(dir, "a2.csv")
+	if _, errOut, code := runCLI(t, "sinkhorn", "--source", sp, "--target", tp, "--eps", "0.5", "--tol", "1e-10",
+		"--map", bary, "--map-out", mapFile, "--apply", newp, "--applied", a1); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, errOut, code := runCLI(t, "sinkhorn", "--map-in", mapFile, "--apply", newp, "--applied", a2); code != 0 {
+		t.Fatal(errOut)
+	}
+	_, b := readCSVFloats(t, bary)
+	h1, m1 := readCSVFloats(t, a1)
+	_, m2 := readCSVFloats(t, a2)
+	if strings.Join(h1, ",") != "a,b,c" || len(m1) != 2 {
+		t.Fatalf("applied %v %v", h1, m1)
+	}
+	for k := range 3 {
+		// The first new point is the first source: its image is the
+		// barycentric map's first row; the saved map gives the same.
+		if math.Abs(m1[0][k]-b[0][k]) > 1e-8 || m1[1][k] != m2[1][k] || m1[0][k] != m2[0][k] {
+			t.Errorf("coordinate %d: applied %v / %v, barycentric %v", k, m1[0][k], m2[0][k], b[0][k])
+		}
+	}
+	// A failed solve must not overwrite the good map.
+	before, _ := os.ReadFile(bary)
+	if _, _, code := runCLI(t, "sinkhorn", "--source", sp, "--target", tp, "--eps", "0.01", "--tol", "1e-14", "--max-iter", "3", "--map", bary); code != 1 {
+		t.Fatalf("unmet tolerance: exit %d", code)
+	}
+	if after, _ := os.ReadFile(bary); string(after) != string(before) {
+		t.Error("a run that did not converge overwrote --map")
+	}
+	if _, errOut, code := runCLI(t, "sinkhorn", "--map-in", mapFile, "--apply", newp); code == 0 || !strings.Contains(errOut, "--applied") {
+		t.Errorf("--apply without --applied: exit %d, %s", code, errOut)
+	}
+}
