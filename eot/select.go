@@ -342,8 +342,11 @@ func marginalSearch(ctx context.Context, ys points.Set, ns []int, fulls []bool, 
 	var jobs []job
 	for _, full := range fulls {
 		for _, n := range ns {
+			// At least ten rows per component, and no more parameters than a
+			// tenth of the values (for full covariances in many dimensions
+			// this also bounds EM's cost, which grows with D²).
 			rows := min(ys.Rows, maxMarginalSearchRows)
-			if rows*(k-1)/k < 10*n || marginalParamCount(n, ys.Cols, full) > rows*ys.Cols/2 {
+			if rows*(k-1)/k < 10*n || marginalParamCount(n, ys.Cols, full) > rows*ys.Cols/10 {
 				continue
 			}
 			jobs = append(jobs, job{n, full})
@@ -369,10 +372,9 @@ func marginalSearch(ctx context.Context, ys points.Set, ns []int, fulls []bool, 
 			nll[t] = math.Inf(1)
 			return nil
 		}
-		mx := m.Mixture()
 		s := 0.0
-		for i := range held.Rows {
-			s -= mx.LogProb(held.Row(i))
+		for _, lp := range m.LogProbs(held) {
+			s -= lp
 		}
 		nll[t] = s
 		return nil

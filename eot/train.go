@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
@@ -161,7 +162,7 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			opts.LRCost, opts.LRPotential = firstNonZeroF(opts.LRCost, defaultLRCost), firstNonZeroF(opts.LRPotential, defaultLRPot)
 			opts.Steps = firstNonZero(opts.Steps, defaultSteps)
 		}
-		mg, err := gmm.FitMarginal(ctx, trainSet.AllTargets(), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads}, rng)
+		mg, err := gmm.FitMarginal(ctx, initSample(trainSet.AllTargets(), rng), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads}, rng)
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
@@ -239,6 +240,21 @@ func checkConstantY(data *datasets.Streams) error {
 		}
 	}
 	return nil
+}
+
+// maxInitRows bounds the rows the initial EM fit uses: a starting point
+// needs far fewer rows than the training that follows, and EM's cost grows
+// with rows × components × dimension² for full covariances.
+const maxInitRows = 20000
+
+// initSample is ys, or a random subset of maxInitRows of its rows.
+func initSample(ys datasets.Matrix, rng *rand.Rand) datasets.Matrix {
+	if ys.Rows <= maxInitRows {
+		return ys
+	}
+	pick := rng.Perm(ys.Rows)[:maxInitRows]
+	slices.Sort(pick)
+	return ys.SelectRows(pick)
 }
 
 // initMarginalName marks InitMarginal in model files, where an empty value

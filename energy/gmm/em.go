@@ -357,23 +357,101 @@ func (e *em) mStep() error {
 	return nil
 }
 
+// scorer evaluates a mixture's component log-densities fast: the
+// normalising constants are computed once, not per row and coordinate.
+type scorer struct {
+	mx   *energy.Mixture
+	base []float64 // per component: log weight + log normalising constant
+	inv  []float64 // 1/variance (diagonal covariances)
+}
+
+func newScorer(mx *energy.Mixture) *scorer {
+	N, D := mx.Len(), mx.Dim
+	sc := &scorer{mx: mx, base: make([]float64, N)}
+	for k := range N {
+		sc.base[k] = mx.LogWeights[k] - 0.5*float64(D)*math.Log(2*math.Pi)
+		if mx.Chol == nil {
+			for d := range D {
+				sc.base[k] -= 0.5 * math.Log(mx.Var[k*D+d])
+			}
+			continue
+		}
+		for d := range D {
+			sc.base[k] -= math.Log(mx.Chol[k*D*D+d*D+d])
+		}
+	}
+	if mx.Chol == nil {
+		sc.inv = make([]float64, N*D)
+		for i, v := range mx.Var {
+			sc.inv[i] = 1 / v
+		}
+	}
+	return sc
+}
+
+// components writes log w_k + log N(y | μ_k, Σ_k) into r (N values) and
+// returns their log-sum-exp, the mixture's log-density; u is D scratch.
+func (sc *scorer) components(y, r, u []float64) float64 {
+	mx, D := sc.mx, sc.mx.Dim
+	for k := range r {
+		mean := mx.Means[k*D : (k+1)*D]
+		q := 0.0
+		if sc.inv != nil {
+			iv := sc.inv[k*D : (k+1)*D]
+			for d, v := range y {
+				t := v - mean[d]
+				q += t * t * iv[d]
+			}
+		} else {
+			// ‖L⁻¹(y − μ)‖² by forward substitution.
+			C := mx.Chol[k*D*D : (k+1)*D*D]
+			for a := range D {
+				t := y[a] - mean[a]
+				for j, c := range C[a*D : a*D+a] {
+					t -= c * u[j]
+				}
+				u[a] = t / C[a*D+a]
+				q += u[a] * u[a]
+			}
+		}
+		r[k] = sc.base[k] - 0.5*q
+	}
+	return vecmath.LogSumExp(r)
+}
+
+// LogProbs returns the mixture's log-density at every row of y.
+func (m *Marginal) LogProbs(y points.Set) []float64 {
+	mx := m.Mixture()
+	out := make([]float64, y.Rows)
+	if mx == nil {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	sc := newScorer(mx)
+	r, u := make([]float64, m.Components()), make([]float64, m.Dim)
+	for i := range y.Rows {
+		out[i] = sc.components(y.Row(i), r, u)
+	}
+	return out
+}
+
 // eStep sets the responsibilities and returns the mean log-likelihood.
 func (e *em) eStep(ctx context.Context) (float64, error) {
 	mx := e.m.Mixture()
 	if mx == nil {
 		return 0, fmt.Errorf("%w: a covariance is not positive definite", ErrMarginal)
 	}
+	sc := newScorer(mx)
 	N, D := e.m.Components(), e.m.Dim
 	const block = 64
 	blocks := (e.y.Rows + block - 1) / block
 	err := parallel.For(ctx, e.o.Threads, blocks, func(_, b int) error {
-		scratch := make([]float64, D)
+		u := make([]float64, D)
 		for i := b * block; i < min(e.y.Rows, (b+1)*block); i++ {
 			r := e.resp[i*N : (i+1)*N]
-			for k := range N {
-				r[k] = mx.LogWeights[k] + mx.LogNormal(k, e.y.Row(i), scratch)
-			}
-			lse := vecmath.LogSumExp(r)
+			lse := sc.components(e.y.Row(i), r, u)
 			e.ll[i] = lse
 			for k := range r {
 				r[k] = math.Exp(r[k] - lse)
