@@ -162,7 +162,7 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			opts.LRCost, opts.LRPotential = firstNonZeroF(opts.LRCost, defaultLRCost), firstNonZeroF(opts.LRPotential, defaultLRPot)
 			opts.Steps = firstNonZero(opts.Steps, defaultSteps)
 		}
-		mg, err := gmm.FitMarginal(ctx, initSample(trainSet.AllTargets(), rng), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads}, rng)
+		mg, err := gmm.FitMarginal(ctx, initSample(trainSet.AllTargets(), rng), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads, Restarts: initRestarts}, rng)
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
@@ -246,6 +246,12 @@ func checkConstantY(data *datasets.Streams) error {
 // needs far fewer rows than the training that follows, and EM's cost grows
 // with rows × components × dimension² for full covariances.
 const maxInitRows = 20000
+
+// initRestarts is the number of EM runs of the initial fit: the training
+// that follows cannot merge or split components, so a poor local optimum
+// of EM stays (on the 16-D EOT benchmark with 100 000 points, one seeding
+// gave a conditional error, cBW²-UVP, of 4.2 %; the best of four 0.05 %).
+const initRestarts = 4
 
 // initSample is ys, or a random subset of maxInitRows of its rows.
 func initSample(ys datasets.Matrix, rng *rand.Rand) datasets.Matrix {

@@ -30,6 +30,10 @@ type EMOptions struct {
 	// Threads is the number of goroutines of the E-step (0 = one per CPU);
 	// the result does not depend on it.
 	Threads int
+	// Restarts is the number of EM runs from different k-means++ seedings
+	// (default 1); the one with the highest likelihood is kept. EM finds a
+	// local optimum, and in many dimensions a poor one is not rare.
+	Restarts int
 }
 
 func (o EMOptions) withDefaults() EMOptions {
@@ -41,6 +45,9 @@ func (o EMOptions) withDefaults() EMOptions {
 	}
 	if o.Reg <= 0 {
 		o.Reg = 1e-3
+	}
+	if o.Restarts <= 0 {
+		o.Restarts = 1
 	}
 	return o
 }
@@ -99,6 +106,29 @@ func FitMarginal(ctx context.Context, y points.Set, n int, full bool, opt EMOpti
 			return nil, fmt.Errorf("%w: %w: row %d has %v", ErrMarginal, energy.ErrNonFinite, i/D, v)
 		}
 	}
+	var best *Marginal
+	var lastErr error
+	for range o.Restarts {
+		m, err := runEM(ctx, y, n, full, o, rng)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			lastErr = err
+			continue
+		}
+		if best == nil || m.LogLik > best.LogLik {
+			best = m
+		}
+	}
+	if best == nil {
+		return nil, lastErr
+	}
+	return best, nil
+}
+
+// runEM is one EM run from a k-means++ seeding drawn with rng.
+func runEM(ctx context.Context, y points.Set, n int, full bool, o EMOptions, rng *rand.Rand) (*Marginal, error) {
 	e := newEM(y, n, full, o)
 	e.seed(rng)
 	prev := math.Inf(-1)

@@ -186,3 +186,28 @@ func TestFitMarginalErrors(t *testing.T) {
 		t.Errorf("3 potentials from a 2-component marginal: %v", err)
 	}
 }
+
+// TestEMRestartsKeepTheBestRun: the best of several seedings is at least as
+// likely as the first one alone.
+func TestEMRestartsKeepTheBestRun(t *testing.T) {
+	y := twoClusters(testRNG(20), 400)
+	one, err := FitMarginal(context.Background(), y, 6, false, EMOptions{}, testRNG(21))
+	if err != nil {
+		t.Fatal(err)
+	}
+	four, err := FitMarginal(context.Background(), y, 6, false, EMOptions{Restarts: 4}, testRNG(21))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if four.LogLik < one.LogLik {
+		t.Errorf("best of four %.6f below the first run's %.6f", four.LogLik, one.LogLik)
+	}
+	lp := four.LogProbs(y)
+	mean := 0.0
+	for _, v := range lp {
+		mean += v / float64(len(lp))
+	}
+	if math.Abs(mean-four.LogLik) > 1e-9 || math.Abs(lp[3]-four.LogProb(y.Row(3))) > 1e-12 {
+		t.Errorf("LogProbs mean %.12f, LogLik %.12f", mean, four.LogLik)
+	}
+}
