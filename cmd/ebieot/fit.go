@@ -175,7 +175,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 			return cfg, fmt.Errorf("--preset: %w", err)
 		}
 		if c.IsSet("model") && cfg.Spec.Kind != kind {
-			return cfg, fmt.Errorf("--preset %s is a %s configuration; it cannot be used with --model %s", name, cfg.Spec.Kind, kind)
+			return cfg, usagef("--preset %s is a %s configuration; it cannot be used with --model %s", name, cfg.Spec.Kind, kind)
 		}
 		kind = cfg.Spec.Kind
 	} else if cfg, err = eot.DefaultConfig(kind); err != nil {
@@ -188,7 +188,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 	if c.IsSet("steps") {
 		o.Steps = c.Int("steps")
 		if o.Steps < 1 {
-			return cfg, fmt.Errorf("--steps %d must be positive", o.Steps)
+			return cfg, usagef("--steps %d must be positive", o.Steps)
 		}
 	}
 	o.BatchSize, o.Schedule = c.Int("batch"), c.String("lr-schedule")
@@ -207,7 +207,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 	}{{"lr-cost", &o.LRCost}, {"lr-potential", &o.LRPotential}} {
 		if c.IsSet(f.name) {
 			if v := c.Float64(f.name); !(v > 0) || math.IsInf(v, 0) {
-				return cfg, fmt.Errorf("--%s %v must be positive and finite", f.name, v)
+				return cfg, usagef("--%s %v must be positive and finite", f.name, v)
 			}
 			*f.dst = c.Float64(f.name)
 		}
@@ -215,7 +215,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 	if c.IsSet("adam-betas") {
 		b, err := parseFloats(c.String("adam-betas"))
 		if err != nil || len(b) != 2 {
-			return cfg, fmt.Errorf("--adam-betas %q: want two numbers like 0.9,0.999", c.String("adam-betas"))
+			return cfg, usagef("--adam-betas %q: want two numbers like 0.9,0.999", c.String("adam-betas"))
 		}
 		o.Optimizer.AdamBetas = [2]float64{b[0], b[1]}
 	}
@@ -223,7 +223,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 		cfg.ValidFrac = c.Float64("valid-frac")
 	}
 	if !(cfg.ValidFrac >= 0 && cfg.ValidFrac < 1) {
-		return cfg, fmt.Errorf("--valid-frac %v must be in [0, 1)", cfg.ValidFrac)
+		return cfg, usagef("--valid-frac %v must be in [0, 1)", cfg.ValidFrac)
 	}
 	if c.IsSet("select") {
 		cfg.Select.Off = !c.Bool("select")
@@ -235,7 +235,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 		case "targets":
 			cfg.Init = eot.InitTargets
 		default:
-			return cfg, fmt.Errorf("--init %q: want marginal or targets", v)
+			return cfg, usagef("--init %q: want marginal or targets", v)
 		}
 	}
 	// The paper's initialisation has no search: its defaults are the
@@ -245,7 +245,7 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 			// Finish the planned run.
 			left := prev.Training.Planned - prev.Training.Steps
 			if left <= 0 {
-				return cfg, fmt.Errorf("--resume %s: the model finished its %d planned steps; give --steps N to train N more", c.String("resume"), prev.Training.Steps)
+				return cfg, usagef("--resume %s: the model finished its %d planned steps; give --steps N to train N more", c.String("resume"), prev.Training.Steps)
 			}
 			cfg.Fit.Steps = left
 		}
@@ -276,7 +276,7 @@ func refuseArchitectureFlags(c *cli.Context) error {
 	for _, name := range []string{"model", "preset", "init", "eps", "potentials", "cost-components", "cost-hidden", "weight-hidden",
 		"covariance", "full-cov", "a-init", "potential-hidden", "langevin-steps", "langevin-step-size", "langevin-noise", "select", "valid-frac", "cost"} {
 		if c.IsSet(name) {
-			return fmt.Errorf("--%s cannot be changed with --resume: the model file fixes it (drop the flag, or fit a new model)", name)
+			return usagef("--%s cannot be changed with --resume: the model file fixes it (drop the flag, or fit a new model)", name)
 		}
 	}
 	return nil
@@ -303,7 +303,7 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 	if c.IsSet("eps") {
 		spec.Eps = c.Float64("eps")
 		if !(spec.Eps >= 1e-100 && spec.Eps <= 1e100) {
-			return fmt.Errorf("--eps %v: want a positive value between 1e-100 and 1e100", spec.Eps)
+			return usagef("--eps %v: want a positive value between 1e-100 and 1e100", spec.Eps)
 		}
 	}
 	if c.IsSet("cost") {
@@ -312,14 +312,14 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 			spec.Cost = ""
 		case energy.CostQuadratic, energy.CostInner:
 			if spec.Kind != energy.KindGMM {
-				return fmt.Errorf("--cost %s is available with --model gmm only", v)
+				return usagef("--cost %s is available with --model gmm only", v)
 			}
 			if s.XDim() != s.YDim() {
-				return fmt.Errorf("--cost %s compares x with y, so it needs as many x columns as y columns (have %d x and %d y columns)", v, s.XDim(), s.YDim())
+				return usagef("--cost %s compares x with y, so it needs as many x columns as y columns (have %d x and %d y columns)", v, s.XDim(), s.YDim())
 			}
 			spec.Cost = v
 		default:
-			return fmt.Errorf("--cost %q: want learned, quadratic or inner", v)
+			return usagef("--cost %q: want learned, quadratic or inner", v)
 		}
 	}
 	if c.IsSet("cost-hidden") {
@@ -337,7 +337,7 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 		}{{"potentials", &spec.Potentials}, {"cost-components", &spec.CostComponents}} {
 			if c.IsSet(f.name) {
 				if v := c.Int(f.name); v < 1 {
-					return fmt.Errorf("--%s %d must be positive", f.name, v)
+					return usagef("--%s %d must be positive", f.name, v)
 				}
 				*f.dst = c.Int(f.name)
 			}
@@ -347,7 +347,7 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 		}
 		switch {
 		case c.IsSet("covariance") && c.IsSet("full-cov"):
-			return fmt.Errorf("give --covariance or --full-cov, not both")
+			return usagef("give --covariance or --full-cov, not both")
 		case c.IsSet("full-cov"):
 			spec.FullCov = c.Bool("full-cov")
 			cfg.Covariance = map[bool]string{false: eot.CovarianceDiag, true: eot.CovarianceFull}[spec.FullCov]
@@ -356,7 +356,7 @@ func specFromFlags(c *cli.Context, cfg *eot.Config, s *datasets.Streams) error {
 			case eot.CovarianceDiag, eot.CovarianceFull:
 				cfg.Covariance, spec.FullCov = v, v == eot.CovarianceFull
 			default:
-				return fmt.Errorf("--covariance %q: want diag or full", v)
+				return usagef("--covariance %q: want diag or full", v)
 			}
 		}
 		if c.IsSet("weight-hidden") {
@@ -401,7 +401,7 @@ func parseSizes(flag, s string) ([]int, error) {
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("--%s %q: want positive integers separated by commas", flag, s)
+			return nil, usagef("--%s %q: want positive integers separated by commas", flag, s)
 		}
 		out = append(out, n)
 	}

@@ -20,7 +20,7 @@ func generateCommand() *cli.Command {
 --data FILE --x-cols 'x*' --y-cols 'y*'.`,
 		Subcommands: []*cli.Command{generateGaussianCommand(), generateSwissRollCommand()},
 		Action: func(c *cli.Context) error {
-			return fmt.Errorf("generate: name a data set: 'ebieot generate gaussian …' or 'ebieot generate swissroll …'")
+			return usagef("generate: name a data set: 'ebieot generate gaussian …' or 'ebieot generate swissroll …'")
 		},
 	})
 }
@@ -45,11 +45,11 @@ func generateSizes(c *cli.Context) (paired, sources, targets int, err error) {
 		n    int
 	}{{"paired", paired}, {"sources", sources}, {"targets", targets}} {
 		if f.n < 0 {
-			return 0, 0, 0, fmt.Errorf("--%s %d: must be zero or positive", f.name, f.n)
+			return 0, 0, 0, usagef("--%s %d: must be zero or positive", f.name, f.n)
 		}
 	}
 	if paired+sources+targets == 0 {
-		return 0, 0, 0, fmt.Errorf("--paired, --sources and --targets are all zero: nothing to generate")
+		return 0, 0, 0, usagef("--paired, --sources and --targets are all zero: nothing to generate")
 	}
 	return paired, sources, targets, nil
 }
@@ -80,10 +80,10 @@ Parameters (dimension d = 1, 2, …, patterns repeating): μx_d = 0; a_d = 1, 1.
 			}
 			dim, eps := c.Int("dim"), c.Float64("eps")
 			if dim < 1 {
-				return fmt.Errorf("--dim %d: must be positive", dim)
+				return usagef("--dim %d: must be positive", dim)
 			}
 			if !(eps > 0) || math.IsInf(eps, 0) {
-				return fmt.Errorf("--eps %v: must be finite and positive", eps)
+				return usagef("--eps %v: must be finite and positive", eps)
 			}
 			g := datasets.DefaultGaussianEOT(dim, eps)
 			if err := g.Validate(); err != nil {

@@ -97,7 +97,8 @@ func TestGenerateSwissRoll(t *testing.T) {
 	}
 }
 
-// Invalid requests fail with exit code 1, say why, and write nothing.
+// Invalid requests fail, say why, and write nothing: usage mistakes with
+// exit status 2, a failure to write with 1.
 func TestGenerateRejectsBadRequests(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "bad.csv")
@@ -108,22 +109,23 @@ func TestGenerateRejectsBadRequests(t *testing.T) {
 	cases := []struct {
 		args []string
 		want string
+		code int
 	}{
-		{with("--dim", "0"), "--dim 0"},
-		{with("--eps", "0"), "--eps 0"},
-		{with("--eps", "-1"), "--eps -1"},
-		{with("--paired", "-2"), "--paired -2"},
-		{with("--paired", "0", "--sources", "0", "--targets", "0"), "nothing to generate"},
-		{with("stray"), `unexpected argument "stray"`},
-		{[]string{"generate", "gaussian", "--paired", "3", "--out", out}, "required flag --sources not set"},
-		{[]string{"generate"}, "name a data set"},
-		{[]string{"generate", "swissroll", "--paired", "-1", "--sources", "1", "--targets", "1", "--seed", "1", "--out", out}, "--paired -1"},
-		{[]string{"generate", "gaussian", "--paired", "3", "--sources", "3", "--targets", "3", "--seed", "1", "--out", filepath.Join(dir, "no", "such", "dir.csv")}, "no such file or directory"},
+		{with("--dim", "0"), "--dim 0", 2},
+		{with("--eps", "0"), "--eps 0", 2},
+		{with("--eps", "-1"), "--eps -1", 2},
+		{with("--paired", "-2"), "--paired -2", 2},
+		{with("--paired", "0", "--sources", "0", "--targets", "0"), "nothing to generate", 2},
+		{with("stray"), `unexpected argument "stray"`, 2},
+		{[]string{"generate", "gaussian", "--paired", "3", "--out", out}, "required flags --sources, --targets, --seed not set", 2},
+		{[]string{"generate"}, "name a data set", 2},
+		{[]string{"generate", "swissroll", "--paired", "-1", "--sources", "1", "--targets", "1", "--seed", "1", "--out", out}, "--paired -1", 2},
+		{[]string{"generate", "gaussian", "--paired", "3", "--sources", "3", "--targets", "3", "--seed", "1", "--out", filepath.Join(dir, "no", "such", "dir.csv")}, "no such file or directory", 1},
 	}
 	for _, c := range cases {
 		stdout, stderr, code := runCLI(t, c.args...)
-		if code != 1 || !strings.Contains(stderr, c.want) {
-			t.Errorf("ebieot %q: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr, c.want)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("ebieot %q: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
 		}
 		if strings.Contains(stdout, "wrote") {
 			t.Errorf("ebieot %q claims to have written a file", c.args)

@@ -112,7 +112,7 @@ func TestInspectReportsBadFiles(t *testing.T) {
 		t.Errorf("missing file: exit %d, %q", code, stderr)
 	}
 	_, stderr, code = runCLI(t, "inspect")
-	if code != 1 || !strings.Contains(stderr, "no data") {
+	if code != 2 || !strings.Contains(stderr, "no data") {
 		t.Errorf("no data flags: exit %d, %q", code, stderr)
 	}
 }

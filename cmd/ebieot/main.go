@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -19,10 +21,14 @@ var version = "0.1.0-dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args); err != nil {
+	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
+	interrupted := ctx.Err() != nil
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ebieot:", err)
-		stop()
-		os.Exit(1)
+	}
+	if code := exitCode(err, interrupted); code != 0 {
+		os.Exit(code)
 	}
 }
 
@@ -34,8 +40,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		Flags:                globalFlags(),
-		EnableBashCompletion: false,
-		HideHelpCommand:      true,
+		EnableBashCompletion: true,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
 		Commands: []*cli.Command{
 			// Each command lives in its own file and is built by newCommand.
 			demoCommand(),
@@ -51,7 +59,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
-				return fmt.Errorf("unknown command %q (see 'ebieot --help')", c.Args().First())
+				return usagef("unknown command %q (see 'ebieot --help')", c.Args().First())
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -78,16 +86,24 @@ func newCommand(cmd *cli.Command) *cli.Command {
 	action := cmd.Action
 	cmd.Action = func(c *cli.Context) error {
 		if c.Args().Present() {
-			return fmt.Errorf("%s: unexpected argument %q: this command takes flags only (put every flag before any other word)", cmd.Name, c.Args().First())
+			return usagef("%s: unexpected argument %q: this command takes flags only (put every flag before any other word)", cmd.Name, c.Args().First())
 		}
+		var missing []string
 		for _, name := range required {
 			if !c.IsSet(name) {
-				return fmt.Errorf("%s: required flag --%s not set (see 'ebieot %s --help')", cmd.Name, name, c.Command.FullName())
+				missing = append(missing, "--"+name)
 			}
+		}
+		switch len(missing) {
+		case 0:
+		case 1:
+			return usagef("%s: required flag %s not set (see 'ebieot %s --help')", cmd.Name, missing[0], c.Command.FullName())
+		default:
+			return usagef("%s: required flags %s not set (see 'ebieot %s --help')", cmd.Name, strings.Join(missing, ", "), c.Command.FullName())
 		}
 		n := threads(c)
 		if n < 0 {
-			return fmt.Errorf("--threads %d: must be 0 (all cores) or positive", n)
+			return usagef("--threads %d: must be 0 (all cores) or positive", n)
 		}
 		if n > 0 {
 			runtime.GOMAXPROCS(n)
@@ -149,4 +165,39 @@ func quiet(c *cli.Context) bool {
 		}
 	}
 	return false
+}
+
+// usageError is a mistake in how the command was called (an unknown flag,
+// a missing or invalid flag value, a stray word): the exit status is 2, as
+// for any command-line program, so that scripts can tell it from a failure
+// of the work itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usage error.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// Exit statuses.
+const (
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // 128 + SIGINT, as shells report it
+)
+
+// exitCode maps the error of a run to the process's exit status.
+func exitCode(err error, interrupted bool) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case interrupted || errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	return exitFailure
 }

@@ -49,7 +49,7 @@ func runPredict(c *cli.Context) error {
 	var levels []float64
 	if s := strings.TrimSpace(c.String("quantiles")); s != "" {
 		if levels, err = parseFloats(s); err != nil {
-			return fmt.Errorf("--quantiles %q: want numbers in (0, 1) separated by commas", s)
+			return usagef("--quantiles %q: want numbers in (0, 1) separated by commas", s)
 		}
 	} else {
 		levels = []float64{}
@@ -110,14 +110,14 @@ func quantileNames(levels []float64) ([]string, error) {
 	seen := map[string]bool{}
 	for i, q := range levels {
 		if !(q > 0 && q < 1) {
-			return nil, fmt.Errorf("--quantiles: level %v must be in (0, 1)", q)
+			return nil, usagef("--quantiles: level %v must be in (0, 1)", q)
 		}
 		s := strconv.FormatFloat(100*q, 'f', -1, 64)
 		if p := strings.IndexByte(s, '.'); p == 1 || (p < 0 && len(s) == 1) {
 			s = "0" + s
 		}
 		if seen[s] {
-			return nil, fmt.Errorf("--quantiles: level %v given twice", q)
+			return nil, usagef("--quantiles: level %v given twice", q)
 		}
 		seen[s], names[i] = true, s
 	}

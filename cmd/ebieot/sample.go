@@ -36,7 +36,7 @@ time-t marginal of the Schrödinger bridge; --time 1 is ordinary sampling.`,
 func runSample(c *cli.Context) error {
 	n := c.Int("n")
 	if n < 1 {
-		return fmt.Errorf("--n %d must be positive", n)
+		return usagef("--n %d must be positive", n)
 	}
 	trained, err := eot.Load(c.String("model"))
 	if err != nil {
@@ -51,7 +51,7 @@ func runSample(c *cli.Context) error {
 	if c.IsSet("time") {
 		tt := c.Float64("time")
 		if !(tt >= 0 && tt <= 1) {
-			return fmt.Errorf("--time %v must be in [0, 1]", tt)
+			return usagef("--time %v must be in [0, 1]", tt)
 		}
 		y, err = trained.SampleBridge(c.Context, x, n, tt, c.Uint64("seed"))
 		if err != nil {

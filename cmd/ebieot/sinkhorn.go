@@ -70,7 +70,7 @@ func runSinkhorn(c *cli.Context) error {
 		cols = strings.Split(s, ",")
 	}
 	if (c.String("apply") == "") != (c.String("applied") == "") {
-		return fmt.Errorf("--apply and --applied go together: the points to map and the file to write them to")
+		return usagef("--apply and --applied go together: the points to map and the file to write them to")
 	}
 	if path := c.String("map-in"); path != "" {
 		return applySavedMap(c, path, cols)
@@ -103,13 +103,13 @@ func runSinkhorn(c *cli.Context) error {
 	}
 	tol := c.Float64("tol")
 	if tol < 0 {
-		return fmt.Errorf("--tol %v: must be zero or positive", tol)
+		return usagef("--tol %v: must be zero or positive", tol)
 	}
 	if tol == 0 {
 		tol = -1 // the library's "no test": run exactly MaxIter iterations
 	}
 	if c.Int("max-iter") <= 0 {
-		return fmt.Errorf("--max-iter %d: must be positive", c.Int("max-iter"))
+		return usagef("--max-iter %d: must be positive", c.Int("max-iter"))
 	}
 	p := &sinkhorn.Problem{X: x.Data, Y: y.Data, N: x.Rows, M: y.Rows, D: x.Cols, A: a, B: b, Cost: cost}
 	opt := sinkhorn.Options{
@@ -192,7 +192,7 @@ func parseMethod(s string) (sinkhorn.Method, error) {
 			return m, nil
 		}
 	}
-	return 0, fmt.Errorf("--method %q: want auto, log or kernel", s)
+	return 0, usagef("--method %q: want auto, log or kernel", s)
 }
 
 func writeSinkhornFiles(c *cli.Context, res *sinkhorn.Result, xNames, yNames, cols []string) error {
@@ -293,7 +293,7 @@ func applyMap(c *cli.Context, em *sinkhorn.EntropicMap, pts datasets.Matrix, yNa
 // applySavedMap maps --apply with a map saved by --map-out.
 func applySavedMap(c *cli.Context, path string, cols []string) error {
 	if c.String("apply") == "" {
-		return fmt.Errorf("--map-in needs --apply and --applied")
+		return usagef("--map-in needs --apply and --applied")
 	}
 	blob, err := os.ReadFile(path)
 	if err != nil {
@@ -308,7 +308,7 @@ func applySavedMap(c *cli.Context, path string, cols []string) error {
 		return fmt.Errorf("--apply: %w", err)
 	}
 	if len(names) != em.Dim {
-		return fmt.Errorf("--apply: %d coordinate columns (%s) for a %d-dimensional map; select them with --cols", len(names), strings.Join(names, ","), em.Dim)
+		return usagef("--apply: %d coordinate columns (%s) for a %d-dimensional map; select them with --cols", len(names), strings.Join(names, ","), em.Dim)
 	}
 	return applyMap(c, &em, pts, names)
 }

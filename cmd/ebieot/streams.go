@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -29,16 +28,16 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 	separate := c.String("paired") != "" || c.String("sources") != "" || c.String("targets") != ""
 	switch {
 	case data != "" && separate:
-		return nil, fmt.Errorf("give either --data or --paired/--sources/--targets, not both")
+		return nil, usagef("give either --data or --paired/--sources/--targets, not both")
 	case data != "":
 		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
-			return nil, fmt.Errorf("--data needs --x-cols, --y-cols or both (one alone means the other is every remaining column)")
+			return nil, usagef("--data needs --x-cols, --y-cols or both (one alone means the other is every remaining column)")
 		}
 		return datasets.ReadCSV(data, opt)
 	case separate:
 		return datasets.ReadSeparate(c.String("paired"), c.String("sources"), c.String("targets"), opt)
 	}
-	return nil, fmt.Errorf("no data: give --data FILE with --x-cols and --y-cols, or --paired/--sources/--targets")
+	return nil, usagef("no data: give --data FILE with --x-cols and --y-cols, or --paired/--sources/--targets")
 }
 
 // splitList splits a comma list, dropping empty items.
