@@ -71,6 +71,12 @@ type Config struct {
 	// Fit.Threads.
 	Threads int
 
+	// Checkpoint, if set, receives the model trained so far every
+	// Fit.LogEvery steps of the final fit (not of a model selection's
+	// candidates), with a training record of the steps taken: save it to
+	// resume after a crash. It runs on the training goroutine.
+	Checkpoint func(*Trained)
+
 	// GMM only. Init chooses the initialisation (InitMarginal or
 	// InitTargets); Covariance the covariance kind of the potential
 	// (CovarianceAuto, CovarianceDiag or CovarianceFull; with

@@ -46,6 +46,10 @@ type Options struct {
 	// Progress, if set, receives a report every LogEvery steps and after the
 	// last one. It runs on the training goroutine: keep it cheap.
 	Progress func(Progress)
+	// Checkpoint, if set, is called every LogEvery steps, on the training
+	// goroutine, with the number of steps taken in this run; the model's
+	// parameters are then those of the last step, safe to read or save.
+	Checkpoint func(steps int)
 
 	Seed uint64 // seeds the minibatch draws and any sampling in the model
 	// StartStep offsets step numbers when resuming a saved model.
@@ -356,6 +360,9 @@ func (t *trainer) afterStep(ctx context.Context, step int) error {
 		if step%o.LogEvery == 0 || last {
 			t.report(step)
 			t.window, t.windowN = energy.LossTerms{}, 0
+			if o.Checkpoint != nil && !last {
+				o.Checkpoint(step)
+			}
 		}
 	}
 	if validNow && o.Patience > 0 && t.sinceBest >= o.Patience {

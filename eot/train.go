@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
@@ -177,6 +178,38 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			return nil, fmt.Errorf("train: %w", err)
 		}
 	}
+	record := func(res *Result) Training {
+		tr := Training{
+			Steps: opts.StartStep + res.Steps, Planned: opts.StartStep + opts.Steps, Seed: cfg.Seed, DataDigest: DataDigest(data),
+			Paired: trainSet.PairX.Rows, Sources: data.SourceX.Rows, Targets: data.TargetY.Rows, Validation: pairsIn(valid),
+			BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
+			BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
+			ClipNorm: opts.ClipNorm, ValidFrac: cfg.ValidFrac, ValidEvery: opts.ValidEvery, Patience: opts.Patience, KeepBest: opts.KeepBest,
+			Scaling: cfg.Scaling, Selection: board, Covariance: cfg.Covariance,
+		}
+		if tr.Schedule == "" {
+			tr.Schedule = ScheduleConstant
+		}
+		if marginalInit || (prev != nil && prev.Training.Init == initMarginalName) {
+			tr.Init = initMarginalName
+		}
+		if prev != nil {
+			tr.History = append(append([]LogEntry(nil), prev.Training.History...), res.History...)
+			tr.Seconds += prev.Training.Seconds
+		}
+		if !math.IsNaN(res.BestValidNLL) {
+			v := res.BestValidNLL
+			tr.BestValidNLL = &v
+		}
+		return tr
+	}
+	if cfg.Checkpoint != nil {
+		started := time.Now()
+		opts.Checkpoint = func(steps int) {
+			res := &Result{Steps: steps, Stopped: Interrupted, BestValidNLL: math.NaN(), Elapsed: time.Since(started)}
+			cfg.Checkpoint(&Trained{Model: model, XNames: data.XNames, YNames: data.YNames, Scaler: scaler, Training: record(res), Result: res})
+		}
+	}
 	var res *Result
 	var fitErr error
 	if opts.Steps == 0 && board != nil {
@@ -191,28 +224,7 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	if fitErr != nil && !errors.Is(fitErr, context.Canceled) && !errors.Is(fitErr, context.DeadlineExceeded) {
 		return nil, fitErr
 	}
-	tr := Training{
-		Steps: opts.StartStep + res.Steps, Planned: opts.StartStep + opts.Steps, Seed: cfg.Seed, DataDigest: DataDigest(data),
-		Paired: trainSet.PairX.Rows, Sources: data.SourceX.Rows, Targets: data.TargetY.Rows, Validation: pairsIn(valid),
-		BatchSize: opts.BatchSize, LRCost: opts.LRCost, LRPotential: opts.LRPotential, Optimizer: opts.Optimizer, Schedule: opts.Schedule,
-		BestStep: res.BestStep, Stopped: res.Stopped, Seconds: res.Elapsed.Seconds(), History: res.History,
-		ClipNorm: opts.ClipNorm, ValidFrac: cfg.ValidFrac, ValidEvery: opts.ValidEvery, Patience: opts.Patience, KeepBest: opts.KeepBest,
-		Scaling: cfg.Scaling, Selection: board, Covariance: cfg.Covariance,
-	}
-	if marginalInit || (prev != nil && prev.Training.Init == initMarginalName) {
-		tr.Init = initMarginalName
-	}
-	if tr.Schedule == "" {
-		tr.Schedule = ScheduleConstant
-	}
-	if prev != nil {
-		tr.History = append(append([]LogEntry(nil), prev.Training.History...), res.History...)
-		tr.Seconds += prev.Training.Seconds
-	}
-	if !math.IsNaN(res.BestValidNLL) {
-		v := res.BestValidNLL
-		tr.BestValidNLL = &v
-	}
+	tr := record(res)
 	t := &Trained{Model: model, XNames: append([]string(nil), data.XNames...), YNames: append([]string(nil), data.YNames...),
 		Scaler: scaler, Training: tr, Result: res}
 	return t, fitErr

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,7 @@ Ctrl-C stops training and still writes the model. --resume continues a saved mod
 			&cli.IntFlag{Name: "valid-every", DefaultText: "gmm: 100; nn: 500", Usage: "steps between validations"},
 			&cli.IntFlag{Name: "patience", DefaultText: "gmm: 10; nn: never", Usage: "stop after this many validations without improvement (0 = never)"},
 			&cli.BoolFlag{Name: "keep-best", Value: true, Usage: "keep the parameters of the best validation"},
+			&cli.Float64Flag{Name: "checkpoint-every", Value: 60, Usage: "save the model being trained to OUT.checkpoint.json every this many seconds, for --resume after a crash (0 = never); removed when the run finishes"},
 			&cli.Uint64Flag{Name: "seed", Value: 42, Usage: "random seed (initialisation, splits, minibatches)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue training this model file"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "model file to write (JSON)"},
@@ -117,6 +119,20 @@ func runFit(c *cli.Context) error {
 	}
 	progress, finish := newProgress(c, stderr, cfg.Fit)
 	cfg.Fit.Progress = progress
+	checkpoint := ""
+	if every := c.Float64("checkpoint-every"); every > 0 {
+		checkpoint = siblingPath(c.String("out"), "checkpoint")
+		last := time.Now()
+		cfg.Checkpoint = func(t *eot.Trained) {
+			if time.Since(last).Seconds() < every {
+				return
+			}
+			last = time.Now()
+			if err := t.Save(checkpoint); err != nil && !quiet(c) {
+				fmt.Fprintf(stderr, "warning: checkpoint: %v\n", err)
+			}
+		}
+	}
 	var trained *eot.Trained
 	if prev != nil {
 		trained, err = eot.Resume(c.Context, prev, streams, cfg)
@@ -128,12 +144,19 @@ func runFit(c *cli.Context) error {
 		return err
 	}
 	out := c.String("out")
+	if err != nil && keepsCompleteModel(out, c.String("resume")) {
+		// An interrupted run must not replace a finished model.
+		out = siblingPath(out, "interrupted")
+	}
 	if saveErr := trained.Save(out); saveErr != nil {
 		return saveErr
 	}
 	res := trained.Result
 	if err != nil {
-		return fmt.Errorf("%w; the model after %d steps was saved to %s", err, res.Steps, out)
+		return fmt.Errorf("%w; the model after %d steps was saved to %s (continue it with --resume %s)", err, res.Steps, out, out)
+	}
+	if checkpoint != "" {
+		os.Remove(checkpoint) // the run finished: its checkpoint is stale
 	}
 	if lb := trained.Training.Selection; lb != nil {
 		w := lb.Candidates
@@ -268,6 +291,44 @@ func configFromFlags(c *cli.Context, kind string, s *datasets.Streams, prev *eot
 	}
 	cfg.Seed, cfg.Threads = c.Uint64("seed"), threads(c)
 	return cfg, nil
+}
+
+// siblingPath is path with a tag before its extension: m.json → m.TAG.json.
+func siblingPath(path, tag string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + tag + ext
+}
+
+// keepsCompleteModel reports whether out already holds a model file that
+// finished its training and is not the one being resumed: an interrupted
+// run then saves beside it.
+func keepsCompleteModel(out, resume string) bool {
+	if resume != "" {
+		if same, err := sameFile(out, resume); err == nil && same {
+			return false
+		}
+	}
+	prev, err := eot.Load(out)
+	return err == nil && prev.Training.Stopped != eot.Interrupted
+}
+
+// sameFile reports whether two paths name one file (or, for paths that do
+// not exist, the same cleaned absolute path).
+func sameFile(a, b string) (bool, error) {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb), nil
+	}
+	pa, err := filepath.Abs(a)
+	if err != nil {
+		return false, err
+	}
+	pb, err := filepath.Abs(b)
+	if err != nil {
+		return false, err
+	}
+	return pa == pb, nil
 }
 
 // refuseArchitectureFlags rejects flags that a resumed model cannot honour:

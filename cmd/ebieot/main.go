@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,8 +16,34 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// version is overridden at link time (-ldflags "-X main.version=…").
-var version = "0.1.0-dev"
+// version is set at link time (-ldflags "-X main.version=…"); otherwise it
+// comes from the module's build information (a `go install …@vX` build
+// knows its version), and as a last resort it says "devel".
+var version = ""
+
+// buildVersion is the version --version prints.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	v := info.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " " + s.Value[:12]
+			}
+			if s.Key == "vcs.modified" && s.Value == "true" {
+				v += "+dirty"
+			}
+		}
+	}
+	return v
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -36,7 +63,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:                 "ebieot",
 		Usage:                "semi-supervised conditional generative modelling by inverse entropic optimal transport",
-		Version:              version,
+		Version:              buildVersion(),
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		Flags:                globalFlags(),
@@ -56,6 +83,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			logprobCommand(),
 			describeCommand(),
 			evalCommand(),
+			completionCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -70,7 +98,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // `ebieot --quiet fit …` and `ebieot fit … --quiet` both work.
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "threads", Usage: "worker goroutines (0 = all cores)", Value: 0},
+		&cli.IntFlag{Name: "threads", Usage: "worker goroutines (0 = all cores)", Value: 0, EnvVars: []string{"EBIEOT_THREADS"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only results and errors"},
 	}
 }
@@ -79,6 +107,7 @@ func globalFlags() []cli.Flag {
 // positional arguments are rejected and --threads takes effect.
 func newCommand(cmd *cli.Command) *cli.Command {
 	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 	// urfave/cli checks required flags before any hook runs, so a stray word
 	// (after which it ignores every flag) would be reported as a missing
 	// flag; the check is done here instead, after the stray-word check.
@@ -131,11 +160,32 @@ func takeRequired(flags []cli.Flag) []string {
 			req = &f.Required
 		}
 		if req != nil && *req {
+			// The check runs in the action; the help still says so.
 			*req = false
 			names = append(names, f.Names()[0])
+			markRequired(f)
+		}
+		if sf, ok := f.(*cli.Uint64Flag); ok && sf.Name == "seed" && len(sf.EnvVars) == 0 {
+			sf.EnvVars = []string{"EBIEOT_SEED"}
 		}
 	}
 	return names
+}
+
+// markRequired appends "(required)" to a flag's help text.
+func markRequired(f cli.Flag) {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		f.Usage += " (required)"
+	case *cli.IntFlag:
+		f.Usage += " (required)"
+	case *cli.Float64Flag:
+		f.Usage += " (required)"
+	case *cli.Uint64Flag:
+		f.Usage += " (required)"
+	case *cli.BoolFlag:
+		f.Usage += " (required)"
+	}
 }
 
 // threads is the --threads value given after the command if any, else the
