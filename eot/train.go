@@ -12,6 +12,7 @@ import (
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
 	"github.com/ebieot/ebieot/energy/gmm"
+	"github.com/ebieot/ebieot/internal/parallel"
 )
 
 // Train fits a model of π(y|x) to data given in the user's units: it fits
@@ -126,6 +127,13 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 		}
 		switch {
 		case selecting:
+			// The widest candidate of the search, once per thread.
+			worst := spec
+			worst.Potentials = max(worst.Potentials, 50)
+			worst.CostComponents = max(worst.CostComponents, 4)
+			if err := checkMemory(worst, opts.BatchSize, parallel.Threads(cfg.Threads)); err != nil {
+				return nil, fmt.Errorf("train: %w", err)
+			}
 			c := cfg
 			c.Spec = spec
 			sel, err := selectGMM(ctx, scaled, c)
@@ -163,6 +171,9 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 			opts.LRCost, opts.LRPotential = firstNonZeroF(opts.LRCost, defaultLRCost), firstNonZeroF(opts.LRPotential, defaultLRPot)
 			opts.Steps = firstNonZero(opts.Steps, defaultSteps)
 		}
+		if err := checkMemory(spec, opts.BatchSize, 1); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
 		mg, err := gmm.FitMarginal(ctx, initSample(trainSet.AllTargets(), rng), spec.Potentials, spec.FullCov, gmm.EMOptions{Threads: cfg.Threads, Restarts: initRestarts}, rng)
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
@@ -173,6 +184,9 @@ func train(ctx context.Context, data *datasets.Streams, scaler datasets.Scaler, 
 	default:
 		spec := cfg.Spec
 		spec.XDim, spec.YDim = data.XDim(), data.YDim()
+		if err := checkMemory(spec, opts.BatchSize, 1); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
 		var err error
 		if model, err = NewModel(spec, trainSet, rng); err != nil {
 			return nil, fmt.Errorf("train: %w", err)
