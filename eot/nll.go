@@ -59,6 +59,7 @@ type validator struct {
 	x, y  datasets.Matrix
 	// unpaired holds the validation sources and targets for the objective.
 	unpaired *energy.Batch
+	samples  int // importance samples per pair for estimated densities
 }
 
 // newValidator returns nil when there is nothing to validate on or the
@@ -75,11 +76,26 @@ func newValidator(model energy.Model, valid *datasets.Streams) *validator {
 			TargetY: valid.TargetY.Data, NTarget: valid.TargetY.Rows}}
 	}
 	switch model.(type) {
-	case energy.Density, LogProbEstimator:
+	case energy.Density:
 		return &validator{model: model, x: valid.PairX, y: valid.PairY}
+	case LogProbEstimator:
+		// Each estimate runs Langevin chains: a bounded number of pairs
+		// and samples keeps a validation to seconds, not minutes.
+		x, y := valid.PairX, valid.PairY
+		if x.Rows > maxEstimatedValidPairs {
+			x, y = x.Slice(0, maxEstimatedValidPairs), y.Slice(0, maxEstimatedValidPairs)
+		}
+		return &validator{model: model, x: x, y: y, samples: validSamples}
 	}
 	return nil
 }
+
+// The validation of models without an exact density: at most this many
+// pairs, each estimated from this many importance samples.
+const (
+	maxEstimatedValidPairs = 64
+	validSamples           = 64
+)
 
 // nll is the mean negative conditional log-likelihood of the validation
 // pairs, in the model's (standardised) coordinates, or the objective on the
@@ -91,8 +107,16 @@ func (v *validator) nll(ctx context.Context, rng *rand.Rand) (float64, error) {
 		terms, err := v.model.LossGrad(ctx, v.unpaired, make([]float64, len(v.model.Params())), rng)
 		return terms.Total, err
 	}
-	lp, _, err := LogProbs(ctx, v.model, v.x, v.y, rng)
-	if err != nil {
+	var lp []float64
+	var err error
+	if est, ok := v.model.(LogProbEstimator); ok && v.samples > 0 {
+		lp = make([]float64, v.x.Rows)
+		for i := range lp {
+			if lp[i], _, err = est.LogProbEstimate(ctx, v.x.Row(i), v.y.Row(i), v.samples, rng); err != nil {
+				return math.NaN(), err
+			}
+		}
+	} else if lp, _, err = LogProbs(ctx, v.model, v.x, v.y, rng); err != nil {
 		return math.NaN(), err
 	}
 	var s float64
