@@ -1,6 +1,12 @@
 // Package plots draws the toolkit's standard pictures as PNG files with
-// gonum/plot: point clouds (model samples against data, conditional samples
-// at chosen x's) and training curves. Files are written atomically.
+// gonum/plot: small multiples of point clouds (model samples against data,
+// conditional samples at chosen x's), 1-D densities and histograms,
+// calibration plots and training curves. Files are written atomically.
+//
+// Every figure is a Grid of panels with one legend below the panels, so that
+// no legend covers data and a series keeps its colour in every panel. Series
+// are coloured from the Okabe–Ito palette, which stays distinguishable under
+// the common colour-vision deficiencies.
 //
 // It is a public package so that notebooks, which live in their own module,
 // can draw the same pictures as the CLI.
@@ -9,125 +15,133 @@ package plots
 import (
 	"fmt"
 	"image/color"
-	"io"
-	"math"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/ebieot/ebieot/internal/atomicfile"
 )
 
-// Cloud is a named set of 2-D points (row-major x, y pairs). Points of
-// higher dimension are drawn by their first two coordinates: set Dim.
-type Cloud struct {
-	Name   string
-	Points []float64
-	Dim    int     // coordinates per point (default 2)
-	Size   float64 // glyph radius in points (default 1.5)
-}
-
-// Curve is a named line.
-type Curve struct {
-	Name string
-	X, Y []float64
-}
-
-// palette is colour-blind-safe (Okabe–Ito).
+// palette is colour-blind-safe (Okabe–Ito): blue, orange, bluish green,
+// reddish purple, sky blue, vermillion, yellow, black.
 var palette = []color.RGBA{
 	{0, 114, 178, 255}, {230, 159, 0, 255}, {0, 158, 115, 255}, {204, 121, 167, 255},
 	{86, 180, 233, 255}, {213, 94, 0, 255}, {240, 228, 66, 255}, {0, 0, 0, 255},
 }
 
-// Color returns the i-th colour of the palette used for series i.
+// Named colours for the Color fields of series. 0 chooses a palette colour by
+// the series' name (see Grid); 1…8 are the palette's colours in order.
+const (
+	Auto       = 0
+	Blue       = 1
+	Orange     = 2
+	Green      = 3
+	Purple     = 4
+	SkyBlue    = 5
+	Vermillion = 6
+	Yellow     = 7
+	Black      = 8
+	// Gray is for references: diagonals, expected levels, bands.
+	Gray = -1
+	// LightGray is for context behind the data, such as a whole data set
+	// behind one conditional.
+	LightGray = -2
+)
+
+var (
+	gray      = color.RGBA{110, 110, 110, 255}
+	lightGray = color.RGBA{200, 200, 200, 255}
+)
+
+// Color returns the i-th colour of the palette (i counts from 0 and wraps).
 func Color(i int) color.Color { return palette[i%len(palette)] }
 
-// Scatter draws the clouds on one set of axes and writes a PNG of the
-// given size in inches.
-func Scatter(path, title, xLabel, yLabel string, clouds []Cloud, width, height float64) error {
-	p := plot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
-	p.Add(plotter.NewGrid())
-	for i, c := range clouds {
-		dim := c.Dim
-		if dim == 0 {
-			dim = 2
-		}
-		if dim < 2 || len(c.Points)%dim != 0 {
-			return fmt.Errorf("plot %s: cloud %q: %d values are not rows of %d ≥ 2 coordinates", path, c.Name, len(c.Points), dim)
-		}
-		xy := make(plotter.XYs, 0, len(c.Points)/dim)
-		for r := 0; r+dim <= len(c.Points); r += dim {
-			x, y := c.Points[r], c.Points[r+1]
-			if !math.IsNaN(x) && !math.IsNaN(y) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
-				xy = append(xy, plotter.XY{X: x, Y: y})
-			}
-		}
-		s, err := plotter.NewScatter(xy)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		size := c.Size
-		if size == 0 {
-			size = 1.5
-		}
-		s.GlyphStyle = draw.GlyphStyle{Color: Color(i), Radius: vg.Points(size), Shape: draw.CircleGlyph{}}
-		p.Add(s)
-		if c.Name != "" {
-			p.Legend.Add(c.Name, s)
-		}
+// colorOf resolves a Color field that is not Auto.
+func colorOf(c int) (color.RGBA, error) {
+	switch {
+	case c == Gray:
+		return gray, nil
+	case c == LightGray:
+		return lightGray, nil
+	case c >= 1 && c <= len(palette):
+		return palette[c-1], nil
 	}
-	p.Legend.Top = true
-	return save(p, path, width, height)
+	return color.RGBA{}, fmt.Errorf("colour %d is not Auto, Gray, LightGray or a palette index 1…%d", c, len(palette))
+}
+
+// Cloud is a named set of points, row-major with Dim coordinates per point
+// (default 2); the first two coordinates are drawn.
+type Cloud struct {
+	Name   string
+	Points []float64
+	Dim    int     // coordinates per point (default 2)
+	Size   float64 // glyph radius in points (default 1.5)
+	Color  int     // Auto, a palette index, Gray or LightGray
+	// Opacity in (0, 1]; 0 chooses one from the number of points, so that
+	// dense clouds show their density instead of a solid blot.
+	Opacity float64
+}
+
+// Curve is a named line through (X[i], Y[i]); non-finite points are left out.
+type Curve struct {
+	Name   string
+	X, Y   []float64
+	Color  int
+	Dashed bool
+	// Dots draws a dot at every point, for curves of a few measured values.
+	Dots bool
+}
+
+// Band is a shaded region between Lo and Hi over X, such as the range a
+// calibrated model's coverage falls in by chance.
+type Band struct {
+	Name      string
+	X, Lo, Hi []float64
+	Color     int // default Gray
+}
+
+// Hist is a 1-D sample drawn as a histogram normalised to unit area, so
+// that it compares with densities and with other histograms of any size:
+// a filled outline. Every histogram of a panel shares its bins.
+type Hist struct {
+	Name   string
+	Values []float64
+	Color  int
+}
+
+// Density is a 1-D sample drawn as a Gaussian kernel density estimate.
+type Density struct {
+	Name   string
+	Values []float64
+	// Bandwidth of the kernel; 0 chooses Silverman's rule of thumb.
+	Bandwidth float64
+	Color     int
+	Dashed    bool
+}
+
+// Mark is one highlighted point, drawn over everything else with a white
+// halo so that it stays visible on top of a dense cloud: a probe, an
+// observed value.
+type Mark struct {
+	Name  string
+	X, Y  float64
+	Color int // default Black
+}
+
+// VLine is a vertical line across the panel at X: a chosen step, an
+// observed value on a density plot.
+type VLine struct {
+	Name   string
+	X      float64
+	Color  int // default Black
+	Dashed bool
+}
+
+// Scatter draws the clouds on one set of axes and writes a PNG of the
+// given size in inches, with the legend below the axes.
+func Scatter(path, title, xLabel, yLabel string, clouds []Cloud, width, height float64) error {
+	return Grid(path, Layout{Title: title, PanelWidth: width, PanelHeight: height},
+		[]Panel{{XLabel: xLabel, YLabel: yLabel, Clouds: clouds}})
 }
 
 // Lines draws the curves on one set of axes; logY uses a log scale for the
 // y axis (non-positive values are dropped).
 func Lines(path, title, xLabel, yLabel string, curves []Curve, logY bool, width, height float64) error {
-	p := plot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
-	p.Add(plotter.NewGrid())
-	if logY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
-	for i, c := range curves {
-		if len(c.X) != len(c.Y) {
-			return fmt.Errorf("plot %s: curve %q has %d x and %d y values", path, c.Name, len(c.X), len(c.Y))
-		}
-		xy := make(plotter.XYs, 0, len(c.X))
-		for k := range c.X {
-			if math.IsNaN(c.Y[k]) || math.IsInf(c.Y[k], 0) || (logY && c.Y[k] <= 0) {
-				continue
-			}
-			xy = append(xy, plotter.XY{X: c.X[k], Y: c.Y[k]})
-		}
-		if len(xy) == 0 {
-			continue
-		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", path, err)
-		}
-		l.LineStyle.Color, l.LineStyle.Width = Color(i), vg.Points(1.5)
-		p.Add(l)
-		if c.Name != "" {
-			p.Legend.Add(c.Name, l)
-		}
-	}
-	p.Legend.Top = true
-	return save(p, path, width, height)
-}
-
-func save(p *plot.Plot, path string, width, height float64) error {
-	wt, err := p.WriterTo(vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("plot %s: %w", path, err)
-	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		_, err := wt.WriteTo(w)
-		return err
-	})
+	return Grid(path, Layout{Title: title, PanelWidth: width, PanelHeight: height},
+		[]Panel{{XLabel: xLabel, YLabel: yLabel, Curves: curves, LogY: logY}})
 }
