@@ -15,7 +15,6 @@ import (
 	"github.com/ebieot/ebieot/baseline"
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/eot"
-	"github.com/ebieot/ebieot/plots"
 )
 
 // The authors' numbers for the Swiss-roll benchmark (docs/method.md §8 and the
@@ -163,7 +162,7 @@ func runDemo(c *cli.Context) error {
 	}
 
 	step("writing plots")
-	if err := demoPlots(dir, bench, mf); err != nil {
+	if err := demoFigures(ctx, dir, bench, trained, held, holdout, seed); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(dir, "report.json"), report); err != nil {
@@ -205,25 +204,4 @@ authors' way: as the authors' evaluation code computes them, so that their numbe
   scaling 0.5, one averaged update per ε), which stops short of convergence, is biased
   (low at this ε) and can be negative.
 `)
-}
-
-func demoPlots(dir string, r *eot.SwissRollReport, mf *eot.ModelFile) error {
-	var clouds []plots.Cloud
-	for _, p := range r.Probes {
-		clouds = append(clouds,
-			plots.Cloud{Name: fmt.Sprintf("truth at x0=(%g,%g)", p.X[0], p.X[1]), Points: p.GroundTruth, Size: 1},
-			plots.Cloud{Name: fmt.Sprintf("model at x0=(%g,%g)", p.X[0], p.X[1]), Points: p.Samples, Size: 1})
-	}
-	if err := plots.Scatter(filepath.Join(dir, "conditionals.png"), "π(y|x0): model vs entropic OT ground truth", "y1", "y2", clouds, 7, 7); err != nil {
-		return err
-	}
-	if r.UnconditionalSamples != nil {
-		if err := plots.Scatter(filepath.Join(dir, "samples.png"), "model samples at fresh x ~ N(0, I) vs the Swiss roll", "y1", "y2", []plots.Cloud{
-			{Name: "Swiss roll", Points: r.UnconditionalReal, Size: 1.2},
-			{Name: "model", Points: r.UnconditionalSamples, Size: 1.2},
-		}, 6, 6); err != nil {
-			return err
-		}
-	}
-	return trainingPlot(filepath.Join(dir, "training.png"), mf.Training.History)
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -15,7 +13,6 @@ import (
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/eot"
 	"github.com/ebieot/ebieot/internal/atomicfile"
-	"github.com/ebieot/ebieot/plots"
 )
 
 func evalCommand() *cli.Command {
@@ -76,7 +73,7 @@ func runEval(c *cli.Context) error {
 		}
 	}
 	if dir := c.String("plots"); dir != "" {
-		if err := evalPlots(c.Context, dir, trained, x, y, c.Uint64("seed")); err != nil {
+		if err := evalFigures(c.Context, dir, trained, rep, x, y, c.Uint64("seed")); err != nil {
 			return err
 		}
 		if !quiet(c) {
@@ -208,79 +205,4 @@ func writeJSON(path string, v any) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	})
-}
-
-// evalPlots draws model samples against the held-out y's, conditional
-// samples at a few held-out x's, and the training curves.
-func evalPlots(ctx context.Context, dir string, t *eot.Trained, x, y datasets.Matrix, seed uint64) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	pushed, err := t.Sample(ctx, x, 1, seed)
-	if err != nil {
-		return err
-	}
-	yl := func(j int) string { return t.YNames[min(j, len(t.YNames)-1)] }
-	dy := len(t.YNames)
-	if dy >= 2 {
-		if err := plots.Scatter(filepath.Join(dir, "samples.png"), "model samples vs held-out y", yl(0), yl(1), []plots.Cloud{
-			{Name: "held-out y", Points: y.Data, Dim: dy},
-			{Name: "model (one draw per held-out x)", Points: pushed.Data, Dim: dy},
-		}, 6, 6); err != nil {
-			return err
-		}
-		// Conditional samples at up to four held-out x's.
-		probes := x.SelectRows(spread(x.Rows, 4))
-		cond, err := t.Sample(ctx, probes, 300, seed+1)
-		if err != nil {
-			return err
-		}
-		clouds := []plots.Cloud{{Name: "held-out y", Points: y.Data, Dim: dy, Size: 1}}
-		for i := 0; i < probes.Rows; i++ {
-			clouds = append(clouds, plots.Cloud{Name: fmt.Sprintf("π(y|x=%s)", shortVec(probes.Row(i))), Points: cond.Data[i*300*dy : (i+1)*300*dy], Dim: dy})
-		}
-		if err := plots.Scatter(filepath.Join(dir, "conditionals.png"), "conditional samples at held-out x's", yl(0), yl(1), clouds, 6, 6); err != nil {
-			return err
-		}
-	}
-	return trainingPlot(filepath.Join(dir, "training.png"), t.Training.History)
-}
-
-// trainingPlot draws the loss terms and the validation NLL over steps.
-func trainingPlot(path string, h []eot.LogEntry) error {
-	if len(h) == 0 {
-		return nil
-	}
-	steps := make([]float64, len(h))
-	total, paired, valid := make([]float64, len(h)), make([]float64, len(h)), make([]float64, len(h))
-	for i, e := range h {
-		steps[i], total[i], paired[i], valid[i] = float64(e.Step), e.Total, e.Paired, e.ValidNLL
-	}
-	return plots.Lines(path, "training", "step", "loss (standardised units)", []plots.Curve{
-		{Name: "loss L", X: steps, Y: total}, {Name: "paired term", X: steps, Y: paired}, {Name: "validation NLL", X: steps, Y: valid},
-	}, false, 7, 4)
-}
-
-// spread picks up to k indices spread evenly over [0, n).
-func spread(n, k int) []int {
-	k = min(k, n)
-	idx := make([]int, k)
-	for i := range idx {
-		idx[i] = i * n / k
-	}
-	return idx
-}
-
-func shortVec(v []float64) string {
-	if len(v) > 3 {
-		return fmt.Sprintf("(%.2g, %.2g, …)", v[0], v[1])
-	}
-	s := "("
-	for i, x := range v {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%.2g", x)
-	}
-	return s + ")"
 }
