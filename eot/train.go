@@ -56,6 +56,20 @@ func Resume(ctx context.Context, prev *Trained, data *datasets.Streams, cfg Conf
 	return train(ctx, data, prev.Scaler, prev, cfg)
 }
 
+// TrainModel trains a model the caller built (with NewModel or a model
+// package's constructor, in the scaler's coordinates) on data in the user's
+// units, with cfg's training loop and validation split, and returns it with
+// its training record. It is Train for callers that control the
+// initialisation, such as a reproduction that must draw it from its own
+// random stream.
+func TrainModel(ctx context.Context, model energy.Model, data *datasets.Streams, scaler datasets.Scaler, cfg Config) (*Trained, error) {
+	cfg = cfg.clone()
+	if s := model.Spec(); s.XDim != data.XDim() || s.YDim != data.YDim() {
+		return nil, fmt.Errorf("train: the model is %d → %d dimensional, the data %d → %d", s.XDim, s.YDim, data.XDim(), data.YDim())
+	}
+	return train(ctx, data, scaler, &Trained{Model: model}, cfg)
+}
+
 // TrainPairsOnly is Train on the pairs of data alone, in the given scaler's
 // coordinates: the unpaired x's and y's are dropped, so the sources and
 // targets are the pairs' own. Set against a model trained on everything, it
