@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
-	"sort"
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
@@ -56,70 +54,35 @@ func (t *Trained) Predict(ctx context.Context, x datasets.Matrix, opt PredictOpt
 	if err := t.checkX(x); err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
-	levels := opt.Quantiles
-	if levels == nil {
-		levels = DefaultQuantiles()
-	}
-	for _, q := range levels {
-		if !(q > 0 && q < 1) {
-			return nil, fmt.Errorf("predict: quantile level %v must be in (0, 1)", q)
-		}
+	levels, err := checkLevels(opt.Quantiles)
+	if err != nil {
+		return nil, err
 	}
 	dy := len(t.YNames)
-	p := &Prediction{Mean: datasets.NewMatrix(x.Rows, dy), Levels: slices.Clone(levels)}
-	for range levels {
-		p.Quantiles = append(p.Quantiles, datasets.NewMatrix(x.Rows, dy))
+	all := &Prediction{Mean: datasets.NewMatrix(0, dy), Levels: slices.Clone(levels), Exact: true}
+	all.Quantiles = make([]datasets.Matrix, len(levels))
+	for l := range levels {
+		all.Quantiles[l] = datasets.NewMatrix(0, dy)
 	}
-	if _, ok := t.Model.(Conditionaler); ok {
-		mixtures, err := t.Mixtures(x)
-		if err != nil {
-			return nil, err
+	appendRows := func(dst *datasets.Matrix, m datasets.Matrix) {
+		dst.Data = append(dst.Data, m.Data...)
+		dst.Rows += m.Rows
+	}
+	err = t.StreamPredict(ctx, MatrixChunks(x, datasets.Matrix{}, 0), opt, StreamOptions{Threads: t.threads}, func(_ Chunk, p *Prediction) error {
+		appendRows(&all.Mean, p.Mean)
+		for l := range levels {
+			appendRows(&all.Quantiles[l], p.Quantiles[l])
 		}
-		p.Exact = true
-		for i, mx := range mixtures {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			mx.Mean(p.Mean.Row(i))
-			for d := range dy {
-				w, mu, sd := marginalOf(mx, d)
-				for l, q := range levels {
-					p.Quantiles[l].Row(i)[d] = mixtureQuantile(w, mu, sd, q)
-				}
-			}
-		}
-		return p, nil
+		all.Exact, all.Samples = p.Exact, p.Samples
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	n := opt.Samples
-	if n == 0 {
-		n = 1000
+	if _, ok := t.Model.(Conditionaler); !ok {
+		all.Exact = false
 	}
-	if n < 2 {
-		return nil, fmt.Errorf("predict: %d samples per row; need at least 2", n)
-	}
-	p.Samples = n
-	col := make([]float64, n)
-	for i := range x.Rows {
-		ys, err := SampleEach(ctx, t.Model, t.Scaler, x.Slice(i, i+1), n, opt.Seed)
-		if err != nil {
-			return nil, fmt.Errorf("predict: row %d: %w", i+1, err)
-		}
-		for d := range dy {
-			for k := range n {
-				col[k] = ys.Row(k)[d]
-			}
-			s := 0.0
-			for _, v := range col {
-				s += v
-			}
-			p.Mean.Row(i)[d] = s / float64(n)
-			sort.Float64s(col)
-			for l, q := range levels {
-				p.Quantiles[l].Row(i)[d] = empiricalQuantile(col, q)
-			}
-		}
-	}
-	return p, nil
+	return all, nil
 }
 
 // Mixtures returns π(·|x) for every row of x as a Gaussian mixture in the
@@ -258,16 +221,8 @@ func empiricalQuantile(sorted []float64, q float64) float64 {
 // them). Rows [i·n, (i+1)·n) belong to row i; tt = 1 gives Sample's output.
 // Models with another cost are refused: for them x_t is not the bridge.
 func (t *Trained) SampleBridge(ctx context.Context, x datasets.Matrix, n int, tt float64, seed uint64) (datasets.Matrix, error) {
-	spec := t.Spec()
-	switch {
-	case spec.Cost != energy.CostQuadratic:
-		cost := spec.Cost
-		if cost == "" {
-			cost = energy.CostLearned
-		}
-		return datasets.Matrix{}, fmt.Errorf("bridge: the model's cost is %s; the Brownian bridge is the Schrödinger bridge only for the quadratic cost (fit with --cost quadratic)", cost)
-	case !(tt >= 0 && tt <= 1):
-		return datasets.Matrix{}, fmt.Errorf("bridge: time %v must be in [0, 1]", tt)
+	if err := t.checkBridge(tt); err != nil {
+		return datasets.Matrix{}, err
 	}
 	if err := t.checkX(x); err != nil {
 		return datasets.Matrix{}, fmt.Errorf("bridge: %w", err)
@@ -275,28 +230,7 @@ func (t *Trained) SampleBridge(ctx context.Context, x datasets.Matrix, n int, tt
 	if n < 1 {
 		return datasets.Matrix{}, fmt.Errorf("bridge: %d samples per row; need at least 1", n)
 	}
-	D := x.Cols
-	out := datasets.NewMatrix(x.Rows*n, D)
-	xs := t.Scaler.X.Transform(x)
-	sd := math.Sqrt(spec.Eps * tt * (1 - tt))
-	for i := range x.Rows {
-		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		ys := out.Data[i*n*D : (i+1)*n*D]
-		if err := t.Model.Sample(ctx, xs.Row(i), n, rng, ys); err != nil {
-			return out, fmt.Errorf("bridge: row %d: %w", i+1, err)
-		}
-		if tt == 1 {
-			continue
-		}
-		for k := range n {
-			row := ys[k*D : (k+1)*D]
-			for d := range D {
-				row[d] = (1-tt)*xs.Row(i)[d] + tt*row[d] + sd*rng.NormFloat64()
-			}
-		}
-	}
 	// Fixed-cost models work in the user's units; for any other scaler
-	// the bridge would have been refused above.
-	t.Scaler.Y.InverseInPlace(out)
-	return out, nil
+	// the bridge is refused by checkBridge.
+	return t.sampleAll(ctx, x, SampleOptions{N: n, Seed: seed, Bridge: true, Time: tt})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/ebieot/ebieot/datasets"
@@ -22,6 +21,8 @@ type Trained struct {
 	Training       Training
 	// Result is the run that produced the model (nil after Load).
 	Result *Result
+
+	threads int // goroutines of the model and the batch methods
 }
 
 // Load reads a model file.
@@ -60,6 +61,7 @@ func (t *Trained) Spec() energy.Spec { return t.Model.Spec() }
 // SetThreads sets the number of goroutines the model uses (0 = one per
 // CPU), for models that split their work.
 func (t *Trained) SetThreads(n int) {
+	t.threads = n
 	if th, ok := t.Model.(energy.Threaded); ok {
 		th.SetThreads(n)
 	}
@@ -114,15 +116,22 @@ func (t *Trained) ResumeConfig() Config {
 // Sample draws n samples of y ~ π(·|x) for every row of x, in the user's
 // units: rows [i·n, (i+1)·n) of the result belong to row i of x. Row i has
 // its own random stream (seed, i), so a row's samples do not depend on the
-// other rows.
+// other rows (see Chunk for streamed and sharded inputs).
 func (t *Trained) Sample(ctx context.Context, x datasets.Matrix, n int, seed uint64) (datasets.Matrix, error) {
+	return t.sampleAll(ctx, x, SampleOptions{N: n, Seed: seed})
+}
+
+func (t *Trained) sampleAll(ctx context.Context, x datasets.Matrix, so SampleOptions) (datasets.Matrix, error) {
 	if err := t.checkX(x); err != nil {
 		return datasets.Matrix{}, err
 	}
-	if n < 1 {
-		return datasets.Matrix{}, fmt.Errorf("sample: %d samples per row; need at least 1", n)
-	}
-	return SampleEach(ctx, t.Model, t.Scaler, x, n, seed)
+	out := datasets.NewMatrix(0, len(t.YNames))
+	err := t.StreamSample(ctx, MatrixChunks(x, datasets.Matrix{}, 0), so, StreamOptions{Threads: t.threads}, func(_ Chunk, y datasets.Matrix) error {
+		out.Data = append(out.Data, y.Data...)
+		out.Rows += y.Rows
+		return nil
+	})
+	return out, err
 }
 
 // LogProbOptions control Trained.LogProb for models without an exact
@@ -144,31 +153,19 @@ func (t *Trained) LogProb(ctx context.Context, x, y datasets.Matrix, opt LogProb
 	if y.Cols != len(t.YNames) || y.Rows != x.Rows {
 		return nil, nil, false, fmt.Errorf("log-density: %w: %d×%d y for %d rows of a model with %d y columns", energy.ErrShape, y.Rows, y.Cols, x.Rows, len(t.YNames))
 	}
-	if opt.Samples == 0 {
-		opt.Samples = 1024
-	}
-	xs, ys := t.Scaler.X.Transform(x), t.Scaler.Y.Transform(y)
-	jac := t.Scaler.Y.LogDetJacobian()
-	lp = make([]float64, x.Rows)
-	switch m := t.Model.(type) {
-	case energy.Density:
-		for i := range lp {
-			lp[i] = m.LogProb(xs.Row(i), ys.Row(i)) - jac
+	exact = true
+	err = t.StreamLogProb(ctx, MatrixChunks(x, y, 0), opt, StreamOptions{Threads: t.threads}, func(_ Chunk, s Scores) error {
+		lp = append(lp, s.LogProb...)
+		if s.StdErr != nil {
+			exact = false
+			stderr = append(stderr, s.StdErr...)
 		}
-		return lp, nil, true, nil
-	case LogProbEstimator:
-		stderr = make([]float64, x.Rows)
-		for i := range lp {
-			rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
-			v, se, err := m.LogProbEstimate(ctx, xs.Row(i), ys.Row(i), opt.Samples, rng)
-			if err != nil {
-				return nil, nil, false, fmt.Errorf("log-density of row %d: %w", i+1, err)
-			}
-			lp[i], stderr[i] = v-jac, se
-		}
-		return lp, stderr, false, nil
+		return nil
+	})
+	if err != nil {
+		return nil, nil, false, err
 	}
-	return nil, nil, false, fmt.Errorf("log-density: %w (kind %q)", ErrNoDensity, t.Model.Spec().Kind)
+	return lp, stderr, exact, nil
 }
 
 // Evaluate scores the model on held-out pairs given in the user's units.
