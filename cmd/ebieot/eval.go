@@ -19,7 +19,7 @@ func evalCommand() *cli.Command {
 	return newCommand(&cli.Command{
 		Name:  "eval",
 		Usage: "evaluate a model on held-out pairs: NLL, energy score, calibration, MMD, Sinkhorn divergence",
-		Description: `Reads the model's x and y columns from --holdout (pairs the model never saw) and
+		Description: `Reads the model's x and y columns from --input (pairs the model never saw) and
 prints a table of metrics in the data's original units: the held-out conditional NLL
 (mean ± standard error), the energy score of --samples model draws per row, the coverage
 of central prediction regions, and the MMD² and Sinkhorn divergence between one model
@@ -32,8 +32,8 @@ as fit), (a) the same model on the pairs alone — the semi-supervised gain — 
 linear-Gaussian regression on the pairs, and reports both the same way.`,
 		Flags: append(streamFlags(),
 			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
-			&cli.StringFlag{Name: "holdout", Required: true, Usage: "CSV of held-out pairs with the model's x and y columns"},
-			&cli.StringFlag{Name: "group-col", Usage: "column of --holdout labelling rows that share one x"},
+			&cli.StringFlag{Name: "input", Aliases: []string{"holdout"}, Required: true, Usage: "CSV of held-out pairs with the model's x and y columns"},
+			&cli.StringFlag{Name: "group-col", Usage: "column of --input labelling rows that share one x"},
 			&cli.IntFlag{Name: "samples", Value: 100, Usage: "model draws per held-out row"},
 			&cli.Float64Flag{Name: "sinkhorn-eps", Value: 0.001, Usage: "ε of the Sinkhorn divergence (cost ½‖x−y‖² in standardised y units)"},
 			&cli.BoolFlag{Name: "baselines", Usage: "also fit and evaluate the pairs-only model and a linear-Gaussian regression (needs the training data flags)"},
@@ -52,9 +52,12 @@ func runEval(c *cli.Context) error {
 		return err
 	}
 	trained.SetThreads(threads(c))
-	x, y, groups, err := readPairs(c.String("holdout"), trained, c.String("group-col"))
+	x, y, groups, err := readPairs(c.String("input"), trained, c.String("group-col"))
 	if err != nil {
 		return err
+	}
+	if x.Rows < 2 {
+		return fmt.Errorf("%s: %d held-out pair; evaluation needs at least two (the energy score and the calibration compare rows)", c.String("input"), x.Rows)
 	}
 	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups, Threads: threads(c)}
 	rep, err := trained.Evaluate(c.Context, x, y, opt)

@@ -118,14 +118,14 @@ func TestFitSampleLogprobDescribeRoundTrip(t *testing.T) {
 	// logprob: the exact log-density in original units equals the model's
 	// standardised log-density minus the scaler's log-Jacobian.
 	scores := filepath.Join(dir, "lp.csv")
-	if _, stderr, code := runCLI(t, "logprob", "--model", model, "--pairs", data, "--out", scores); code == 0 {
+	if _, stderr, code := runCLI(t, "logprob", "--model", model, "--input", data, "--out", scores); code == 0 {
 		t.Fatalf("logprob on a file with unpaired rows succeeded: %s", stderr)
 	}
 	pairsFile := filepath.Join(dir, "pairs.csv")
 	if err := os.WriteFile(pairsFile, []byte("y1,y2,x1,x2\n101,0.02,10.5,-3\n90,-0.1,8,-2.9\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, code := runCLI(t, "logprob", "--model", model, "--pairs", pairsFile, "--out", scores); code != 0 {
+	if _, stderr, code := runCLI(t, "logprob", "--model", model, "--input", pairsFile, "--out", scores); code != 0 {
 		t.Fatalf("logprob exit %d: %s", code, stderr)
 	}
 	header, rows = readCSVFloats(t, scores)
@@ -191,7 +191,7 @@ func TestFitAndModelErrors(t *testing.T) {
 	for _, cmd := range [][]string{
 		{"describe", "--model", foreign},
 		{"sample", "--model", foreign, "--x", data, "--out", filepath.Join(dir, "s.csv")},
-		{"logprob", "--model", foreign, "--pairs", data, "--out", filepath.Join(dir, "l.csv")},
+		{"logprob", "--model", foreign, "--input", data, "--out", filepath.Join(dir, "l.csv")},
 	} {
 		_, stderr, code := runCLI(t, cmd...)
 		if code == 0 || !strings.Contains(stderr, foreign) || !strings.Contains(stderr, "ebieot model file") {
@@ -220,7 +220,7 @@ func TestEvalReportsBaselines(t *testing.T) {
 	}
 	report := filepath.Join(dir, "r.json")
 	plotsDir := filepath.Join(dir, "plots")
-	out, stderr, code := runCLI(t, "eval", "--model", model, "--holdout", holdout, "--data", data, "--x-cols", "x*", "--y-cols", "y*",
+	out, stderr, code := runCLI(t, "eval", "--model", model, "--input", holdout, "--data", data, "--x-cols", "x*", "--y-cols", "y*",
 		"--baselines", "--samples", "40", "--sinkhorn-eps", "0.05", "--json", report, "--plots", plotsDir, "-q")
 	if code != 0 {
 		t.Fatalf("eval exit %d: %s", code, stderr)

@@ -13,14 +13,14 @@ func logprobCommand() *cli.Command {
 	return newCommand(&cli.Command{
 		Name:  "logprob",
 		Usage: "score pairs: log π(y|x) for every row of a CSV, in the original units",
-		Description: `Reads the model's x and y columns (by name) from --pairs and writes them with a
+		Description: `Reads the model's x and y columns (by name) from --input and writes them with a
 logprob column: the conditional log-density of y given x in the units of the file (the
 standardisation's Jacobian is included). Exact for gmm models; for models without an
 exact density (nn) a Monte Carlo estimate is written with its standard error in a
 logprob_se column.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
-			&cli.StringFlag{Name: "pairs", Required: true, Usage: "CSV with the model's x and y columns"},
+			&cli.StringFlag{Name: "input", Aliases: []string{"pairs"}, Required: true, Usage: "CSV with the model's x and y columns"},
 			&cli.IntFlag{Name: "samples", Value: 1024, Usage: "Monte Carlo samples per row for models without an exact density"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of Monte Carlo estimates"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "CSV to write"},
@@ -35,7 +35,7 @@ func runLogprob(c *cli.Context) error {
 		return err
 	}
 	trained.SetThreads(threads(c))
-	x, y, _, err := readPairs(c.String("pairs"), trained, "")
+	x, y, _, err := readPairs(c.String("input"), trained, "")
 	if err != nil {
 		return err
 	}

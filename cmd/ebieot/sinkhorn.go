@@ -93,6 +93,9 @@ func runSinkhorn(c *cli.Context) error {
 		return fmt.Errorf("source points have %d coordinates (%s), target points %d (%s)",
 			x.Cols, strings.Join(xNames, ","), y.Cols, strings.Join(yNames, ","))
 	}
+	if !slices.Equal(xNames, yNames) && !quiet(c) {
+		fmt.Fprintf(c.App.ErrWriter, "warning: the two files' columns have different names, paired by position: %s\n", pairing(xNames, yNames))
+	}
 	cost, err := sinkhorn.ParseCost(c.String("cost"))
 	if err != nil {
 		return fmt.Errorf("--cost: %w", err)
@@ -152,6 +155,17 @@ func runSinkhorn(c *cli.Context) error {
 		return err
 	}
 	return solveErr
+}
+
+// pairing lists the source and target columns that differ, as a=b.
+func pairing(x, y []string) string {
+	var parts []string
+	for i := range x {
+		if x[i] != y[i] {
+			parts = append(parts, x[i]+"="+y[i])
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // readCloud reads a point cloud and, if wcol is set, its weight column.

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -35,9 +39,54 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 		}
 		return datasets.ReadCSV(data, opt)
 	case separate:
+		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
+			var err error
+			if opt.XCols, opt.YCols, err = columnsFromFiles(c.String("sources"), c.String("targets")); err != nil {
+				return nil, err
+			}
+		}
 		return datasets.ReadSeparate(c.String("paired"), c.String("sources"), c.String("targets"), opt)
 	}
 	return nil, usagef("no data: give --data FILE with --x-cols and --y-cols, or --paired/--sources/--targets")
+}
+
+// columnsFromFiles names the x columns after the sources file's header and
+// the y columns after the targets file's, for the separate-files form
+// without --x-cols and --y-cols.
+func columnsFromFiles(sources, targets string) (x, y []string, err error) {
+	if sources == "" && targets == "" {
+		return nil, nil, usagef("--paired alone needs --x-cols, --y-cols or both: without a sources or targets file nothing says which columns are x and which y")
+	}
+	for _, f := range []struct {
+		path string
+		dst  *[]string
+	}{{sources, &x}, {targets, &y}} {
+		if f.path == "" {
+			continue
+		}
+		if *f.dst, err = readHeader(f.path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return x, y, nil
+}
+
+// readHeader returns the column names on the first line of a CSV file.
+func readHeader(path string) ([]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	r := csv.NewReader(bufio.NewReader(fh))
+	names, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s line 1: reading the header: %w", path, err)
+	}
+	for i := range names {
+		names[i] = strings.TrimSpace(strings.TrimPrefix(names[i], "\ufeff"))
+	}
+	return names, nil
 }
 
 // splitList splits a comma list, dropping empty items.
