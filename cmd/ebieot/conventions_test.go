@@ -131,3 +131,56 @@ func TestSinkhornWarnsWhenColumnNamesDiffer(t *testing.T) {
 		t.Fatalf("warned although the names agree (exit %d): %s", code, stderr)
 	}
 }
+
+// TestOutputsCheckedBeforeWork: an output that would destroy an input,
+// another output, a special or read-only file, or that lies in a missing
+// directory is refused before any work, and nothing is changed. Naming
+// one file twice is a usage error (exit 2), the rest exit 1.
+func TestOutputsCheckedBeforeWork(t *testing.T) {
+	dir := t.TempDir()
+	paired, sources, targets := splitStreams(t, dir)
+	model := filepath.Join(dir, "m.json")
+	if _, stderr, code := runCLI(t, "--quiet", "fit", "--paired", paired, "--sources", sources, "--targets", targets,
+		"--select=false", "--steps", "20", "--out", model); code != 0 {
+		t.Fatal(stderr)
+	}
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(paired, link); err != nil {
+		t.Fatal(err)
+	}
+	readOnly := filepath.Join(dir, "ro.csv")
+	if err := os.WriteFile(readOnly, []byte("keep\n"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]byte{}
+	for _, p := range []string{paired, sources, model, readOnly} {
+		before[p], _ = os.ReadFile(p)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"fit", "--paired", paired, "--sources", sources, "--targets", targets, "--out", sources}, "destroy the input", 2},
+		{[]string{"fit", "--paired", paired, "--sources", sources, "--targets", targets, "--out", filepath.Join(dir, "no", "m.json")}, "does not exist", 1},
+		{[]string{"logprob", "--model", model, "--input", link, "--out", paired}, "destroy the input", 2},
+		{[]string{"sample", "--model", model, "--input", sources, "--out", model}, "destroy the input", 2},
+		{[]string{"sample", "--model", model, "--input", sources, "--out", readOnly}, "read-only", 1},
+		{[]string{"sample", "--model", model, "--input", sources, "--out", dir}, "a directory", 1},
+		{[]string{"sinkhorn", "--source", sources, "--target", sources, "--eps", "0.5", "--plan", filepath.Join(dir, "p.csv"), "--map", filepath.Join(dir, ".", "p.csv")}, "both", 2},
+		{[]string{"generate", "gaussian", "--paired", "5", "--sources", "5", "--targets", "5", "--seed", "1", "--out", filepath.Join(dir, "missing", "g.csv")}, "does not exist", 1},
+	} {
+		_, stderr, code := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d and %q: %s", tc.args, code, tc.code, tc.want, stderr)
+		}
+	}
+	for p, b := range before {
+		if now, _ := os.ReadFile(p); string(now) != string(b) {
+			t.Errorf("%s changed", p)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "p.csv")); err == nil {
+		t.Error("the refused sinkhorn run wrote its plan")
+	}
+}

@@ -47,6 +47,9 @@ linear-Gaussian regression on the pairs, and reports both the same way.`,
 }
 
 func runEval(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "json"), paths(c, "input", "model", "data", "paired", "sources", "targets")); err != nil {
+		return err
+	}
 	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err

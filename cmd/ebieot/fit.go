@@ -86,6 +86,9 @@ Ctrl-C stops training and still writes the model. --resume continues a saved mod
 }
 
 func runFit(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "out"), paths(c, "data", "paired", "sources", "targets", "class-prior")); err != nil {
+		return err
+	}
 	streams, err := readStreams(c)
 	if err != nil {
 		return err

@@ -51,6 +51,9 @@ func generateSizes(c *cli.Context) (paired, sources, targets int, err error) {
 	if paired+sources+targets == 0 {
 		return 0, 0, 0, usagef("--paired, --sources and --targets are all zero: nothing to generate")
 	}
+	if err := checkOutputs(paths(c, "out"), nil); err != nil {
+		return 0, 0, 0, err
+	}
 	return paired, sources, targets, nil
 }
 

@@ -30,6 +30,9 @@ logprob_se column.`,
 }
 
 func runLogprob(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "out"), paths(c, "input", "model")); err != nil {
+		return err
+	}
 	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err

@@ -41,6 +41,9 @@ mixture π(·|x) in the original units: weights, means and variances (or covaria
 }
 
 func runPredict(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "out", "mixture"), paths(c, "input", "model")); err != nil {
+		return err
+	}
 	trained, err := eot.Load(c.String("model"))
 	if err != nil {
 		return err

@@ -34,6 +34,9 @@ time-t marginal of the Schrödinger bridge; --time 1 is ordinary sampling.`,
 }
 
 func runSample(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "out"), paths(c, "input", "model")); err != nil {
+		return err
+	}
 	n := c.Int("n")
 	if n < 1 {
 		return usagef("--n %d must be positive", n)

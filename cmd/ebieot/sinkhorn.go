@@ -65,6 +65,9 @@ solving. Outputs are written only when the solve met its tolerance.`,
 }
 
 func runSinkhorn(c *cli.Context) error {
+	if err := checkOutputs(paths(c, "plan", "potentials", "map", "map-out", "applied"), paths(c, "source", "target", "apply", "map-in")); err != nil {
+		return err
+	}
 	var cols []string
 	if s := c.String("cols"); s != "" {
 		cols = strings.Split(s, ",")
