@@ -11,13 +11,14 @@ import (
 // problem from an I/O problem with errors.Is.
 var ErrFormat = errors.New("invalid data file")
 
-// FormatError locates a problem in a data file. Line and Column are 1-based;
-// zero means the problem is not about one line (e.g. an empty stream) or one
-// column (e.g. a ragged row).
+// FormatError locates a problem in a data file. Line, Row and Column are
+// 1-based; zero means the problem is not about one line (e.g. an empty
+// stream) or one column (e.g. a ragged row).
 type FormatError struct {
 	File   string
-	Line   int
-	Column int    // index in the file's header row
+	Line   int    // text files: the line
+	Row    int    // binary files (Parquet, .npy), which have no lines: the data row
+	Column int    // index in the file's header row (Parquet schema, array columns)
 	Name   string // header name of Column, when known
 	Reason string
 }
@@ -27,6 +28,9 @@ func (e *FormatError) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d", e.Line)
+	}
+	if e.Row > 0 {
+		fmt.Fprintf(&b, " row %d", e.Row)
 	}
 	if e.Column > 0 {
 		if e.Name != "" {
