@@ -38,6 +38,11 @@ type EvalOptions struct {
 	// Threads is the number of goroutines of the metrics and the model
 	// (0 = one per CPU). Results do not depend on it.
 	Threads int
+	// Progress, if set, is called as each stage starts ("sampling",
+	// "log-densities", "energy score", "coverage", "MMD", "Sinkhorn
+	// divergence", "groups"): the stages of a large evaluation each take a
+	// while, and a user should see which one runs.
+	Progress func(stage string)
 }
 
 // Report is the evaluation of a conditional model on held-out pairs, in the
@@ -119,14 +124,21 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	xs, ys := scaler.X.Transform(x), scaler.Y.Transform(y)
 	rows, dy, S := x.Rows, y.Cols, o.Samples
 	rep := &Report{Rows: rows}
+	progress := func(stage string) {
+		if o.Progress != nil {
+			o.Progress(stage)
+		}
+	}
 
-	samples, err := sampleRows(ctx, model, xs, dy, S, o.Seed)
+	progress("sampling")
+	samples, err := sampleRows(ctx, model, xs, dy, S, o.Seed, o.Threads)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 
 	// Log-densities in original units (Jacobian of the y standardisation),
 	// used for the NLL and, when exact, for the calibration scores.
+	progress("log-densities")
 	density, _ := model.(energy.Density)
 	lp, exact, err := LogProbs(ctx, model, xs, ys, rand.New(rand.NewPCG(o.Seed, math.MaxUint64)))
 	switch {
@@ -147,10 +159,12 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	}
 
 	orig := scaler.Y.Inverse(samples)
+	progress("energy score")
 	if _, rep.EnergyScore, err = metrics.MeanEnergyScore(ctx, o.Threads, orig, S, y); err != nil {
 		return nil, fmt.Errorf("evaluate: energy score: %w", err)
 	}
 
+	progress("coverage")
 	var cov []float64
 	if density != nil {
 		sampleScores := make([]float64, rows*S)
@@ -180,14 +194,17 @@ func Evaluate(ctx context.Context, model Sampler, scaler datasets.Scaler, x, y d
 	for i := 0; i < rows; i++ {
 		copy(pushed.Row(i), samples.Row(i*S))
 	}
+	progress("MMD")
 	if rep.MMD, _, err = metrics.MMD2WithMedian(ctx, o.Threads, pushed, ys); err != nil {
 		return nil, fmt.Errorf("evaluate: MMD: %w", err)
 	}
+	progress("Sinkhorn divergence")
 	if rep.Sinkhorn, err = sinkhorn.DivergenceBetween(ctx, pushed, ys, o.SinkhornEps, sinkhorn.Options{Threads: o.Threads}); err != nil {
 		return nil, fmt.Errorf("evaluate: Sinkhorn divergence: %w", err)
 	}
 
 	if o.Groups != nil {
+		progress("groups")
 		if rep.Groups, err = groupReport(ctx, o.Threads, o.Groups, orig, y, S); err != nil {
 			return nil, err
 		}

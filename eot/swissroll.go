@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/ebieot/ebieot/datasets"
+	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/parallel"
 	"github.com/ebieot/ebieot/metrics"
 	"github.com/ebieot/ebieot/sinkhorn"
 )
@@ -139,7 +141,7 @@ func EvaluateSwissRoll(ctx context.Context, model Sampler, scaler datasets.Scale
 // SampleEach draws n samples for every row of x (original units), in
 // original units.
 func SampleEach(ctx context.Context, model Sampler, scaler datasets.Scaler, x datasets.Matrix, n int, seed uint64) (datasets.Matrix, error) {
-	out, err := sampleRows(ctx, model, scaler.X.Transform(x), scaler.Y.Dim(), n, seed)
+	out, err := sampleRows(ctx, model, scaler.X.Transform(x), scaler.Y.Dim(), n, seed, 1)
 	if err != nil {
 		return out, err
 	}
@@ -151,15 +153,23 @@ func SampleEach(ctx context.Context, model Sampler, scaler datasets.Scaler, x da
 // model's coordinates: rows [i·n, (i+1)·n) belong to xs row i. Row i has its
 // own random stream (seed, i), so results do not depend on the order or
 // number of rows evaluated.
-func sampleRows(ctx context.Context, model Sampler, xs datasets.Matrix, dy, n int, seed uint64) (datasets.Matrix, error) {
+func sampleRows(ctx context.Context, model Sampler, xs datasets.Matrix, dy, n int, seed uint64, threads int) (datasets.Matrix, error) {
 	out := datasets.NewMatrix(xs.Rows*n, dy)
-	for i := 0; i < xs.Rows; i++ {
-		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		if err := model.Sample(ctx, xs.Row(i), n, rng, out.Data[i*n*dy:(i+1)*n*dy]); err != nil {
-			return out, fmt.Errorf("sample row %d: %w", i+1, err)
-		}
+	workers := 1
+	if m, ok := model.(energy.Model); ok && concurrentSafe(m) {
+		workers = threads
 	}
-	return out, nil
+	const block = 64
+	err := parallel.For(ctx, workers, (xs.Rows+block-1)/block, func(_, b int) error {
+		for i := b * block; i < min(xs.Rows, (b+1)*block); i++ {
+			rng := rand.New(rand.NewPCG(seed, uint64(i)))
+			if err := model.Sample(ctx, xs.Row(i), n, rng, out.Data[i*n*dy:(i+1)*n*dy]); err != nil {
+				return fmt.Errorf("sample row %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 func distances(ctx context.Context, model, real datasets.Matrix, eps float64, threads int) (Distances, error) {

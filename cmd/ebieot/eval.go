@@ -62,7 +62,8 @@ func runEval(c *cli.Context) error {
 	if x.Rows < 2 {
 		return fmt.Errorf("%s: %d held-out pair; evaluation needs at least two (the energy score and the calibration compare rows)", c.String("input"), x.Rows)
 	}
-	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups, Threads: threads(c)}
+	opt := eot.EvalOptions{Samples: c.Int("samples"), SinkhornEps: c.Float64("sinkhorn-eps"), Seed: c.Uint64("seed"), Groups: groups, Threads: threads(c),
+		Progress: newStageProgress(c, "eval")}
 	rep, err := trained.Evaluate(c.Context, x, y, opt)
 	if err != nil {
 		return err
@@ -135,7 +136,9 @@ func evalBaselines(c *cli.Context, trained *eot.Trained, rep *eot.Report, x, y d
 		if !ok {
 			continue
 		}
-		if rep.Baselines[name], err = eot.Evaluate(c.Context, m, trained.Scaler, x, y, opt); err != nil {
+		bopt := opt
+		bopt.Progress = newStageProgress(c, "eval "+name)
+		if rep.Baselines[name], err = eot.Evaluate(c.Context, m, trained.Scaler, x, y, bopt); err != nil {
 			return fmt.Errorf("baseline %s: %w", name, err)
 		}
 		if cmp := eot.Compare(rep, rep.Baselines[name], name); cmp != nil {
