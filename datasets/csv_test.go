@@ -468,3 +468,157 @@ func TestReadStreamsFromAPipeMatchesTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRefusesMisreads covers inputs that used to be read as something
+// other than what the file says (1_000 as 1000, 1e-400 as 0, an unnamed
+// column as data, a tab-separated file as one column) and the hints for
+// files that are not comma-separated UTF-8: each is an error at the right
+// line and column saying why.
+func TestReadRefusesMisreads(t *testing.T) {
+	xy := CSVOptions{XCols: []string{"x1", "x2"}, YCols: []string{"y1"}}
+	yOnly := CSVOptions{YCols: []string{"y1"}}
+	cases := []struct {
+		name    string
+		content string
+		opt     CSVOptions
+		line    int
+		col     int
+		colName string
+		reason  string
+	}{
+		{"digit separator", "x1,x2,y1\n1_000,2,3\n", xy, 2, 1, "x1", `not a number: "1_000" (digit separators`},
+		{"separator in exponent", "x1,x2,y1\n1,1e+0_1,3\n", xy, 2, 2, "x2", "digit separators"},
+		{"hex float", "x1,x2,y1\n1,2,0x1p4\n", xy, 2, 3, "y1", "hexadecimal"},
+		{"hex integer", "x1,x2,y1\n0x10,2,3\n", xy, 2, 1, "x1", "hexadecimal"},
+		{"underflow", "x1,x2,y1\n1,2,1e-400\n", xy, 2, 3, "y1", `"1e-400" is too small for float64: it would be read as 0`},
+		{"underflow below the subnormals", "x1,x2,y1\n-2e-324,2,3\n", xy, 2, 1, "x1", "too small"},
+		{"overflow", "x1,x2,y1\n1,-1e400,3\n", xy, 2, 2, "x2", "outside the float64 range"},
+		{"Infinity", "x1,x2,y1\n1,2,Infinity\n", xy, 2, 3, "y1", "NaN and infinite"},
+		{"signed nan", "x1,x2,y1\n1,-nan,3\n", xy, 2, 2, "x2", "NaN and infinite"},
+		{"bare exponent", "x1,x2,y1\n1e,2,3\n", xy, 2, 1, "x1", "not a number"},
+		{"bare point", "x1,x2,y1\n1,.,3\n", xy, 2, 2, "x2", "not a number"},
+		{"inner space", "x1,x2,y1\n1,2 5,3\n", xy, 2, 2, "x2", "not a number"},
+		{"decimal comma", "x1,x2,y1\n1,\"2,5\",3\n", xy, 2, 2, "x2", "decimal comma"},
+		{"tab-separated", "x1\tx2\ty1\n1\t2\t3\n", xy, 1, 1, "", "tab-separated"},
+		{"semicolon-separated", "x1;x2;y1\n1,5;2;3\n", xy, 1, 1, "", "semicolon-separated"},
+		{"tab-separated rows", "x1,x2,y1\n1\t2\t3\n", xy, 2, 2, "x2", "the line holds tabs"},
+		{"semicolon-separated rows", "x1,x2,y1\n1;2;3\n", xy, 2, 2, "x2", "the line holds semicolons"},
+		{"UTF-16", "\xff\xfex\x001\x00,\x00y\x001\x00\n", xy, 1, 1, "", "UTF-16"},
+		{"NUL bytes", "x1,x\x002,y1\n1,2,3\n", xy, 1, 2, "", "NUL bytes"},
+		{"CR line ends", "x1,x2,y1\r1,2,3\r", xy, 1, 3, "", "classic Mac"},
+		{"unnamed column taken implicitly", "x1,,y1\n1,2,3\n", yOnly, 1, 2, "", "column has no name in the header"},
+		{"trailing comma", "x1,x2,y1,\n1,2,3,\n", CSVOptions{XCols: []string{"x*"}}, 1, 4, "", "the header line ends with a comma"},
+		{"pandas index", ",x1,y1\n0,1,2\n", yOnly, 1, 1, "", "row index"},
+		{"trailing comma on a row", "x1,x2,y1\n1,2,3,\n", xy, 2, 4, "", "row has 4 fields but the header has 3 columns (the line ends with a comma)"},
+		{"no header", "1.5,2,3\n4,5,6\n", xy, 1, 0, "", "looks like data, not a header"},
+		{"duplicate after trimming", "x1, x1 ,y1\n1,2,3\n", xy, 1, 2, "x1", "duplicate column name (also column 1)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeTemp(t, "bad.csv", c.content)
+			_, err := ReadCSV(p, c.opt)
+			checkFormatError(t, err, p, c.line, c.col, c.colName, c.reason)
+			// A pipe is read in one pass, by other code: same error.
+			_, err = ReadStreams(io.MultiReader(strings.NewReader(c.content)), p, c.opt)
+			checkFormatError(t, err, p, c.line, c.col, c.colName, c.reason)
+		})
+	}
+	// The plain table reader takes every column when none is listed, so an
+	// unnamed one is an error there too; listed columns skip it.
+	p := writeTemp(t, "m.csv", "a,,b\n1,x,2\n")
+	_, _, err := ReadMatrixCSV(p, nil)
+	checkFormatError(t, err, p, 1, 2, "", "column has no name")
+	m, names, err := ReadMatrixCSV(p, []string{"*"})
+	if err != nil || !slices.Equal(names, []string{"a", "b"}) {
+		t.Fatalf("the glob * took %v (%v); it must skip the unnamed column", names, err)
+	}
+	sameMatrix(t, "named columns", m, mat(1, 2, 1, 2))
+	q := writeTemp(t, "m.csv", "a,b\n1,1_0\n")
+	_, _, err = ReadMatrixCSV(q, nil)
+	checkFormatError(t, err, q, 2, 2, "b", "digit separators")
+}
+
+// TestReadAcceptsEveryDecimalForm: the strict syntax still takes what
+// spreadsheets, numpy and R write, subnormals included, and ignores
+// unnamed columns (a pandas index, trailing commas) when the columns are
+// listed.
+func TestReadAcceptsEveryDecimalForm(t *testing.T) {
+	cells := []struct {
+		text string
+		want float64
+	}{
+		{"+1", 1}, {"-.5", -0.5}, {"5.", 5}, {"1E+3", 1000}, {"007", 7}, {"-0", math.Copysign(0, -1)},
+		{"5e-324", 5e-324}, {"-1e-320", -1e-320}, {"0e-999", 0}, {"0.000", 0}, {"1e308", 1e308},
+		{"1.7976931348623157e308", math.MaxFloat64}, {"  2.5\t", 2.5}, {`"3"`, 3},
+	}
+	var b strings.Builder
+	b.WriteString(",x,y,\n")
+	for i, c := range cells {
+		fmt.Fprintf(&b, "%d,%s,%d,\n", i, c.text, i)
+		if i == 3 {
+			b.WriteString("   \t \n") // a line of blanks is a blank line
+		}
+	}
+	p := writeTemp(t, "ok.csv", b.String())
+	s, err := ReadCSV(p, CSVOptions{XCols: []string{"x"}, YCols: []string{"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cells {
+		if got := s.PairX.Data[i]; math.Float64bits(got) != math.Float64bits(c.want) {
+			t.Errorf("%q read as %v, want %v", c.text, got, c.want)
+		}
+	}
+	// Integer names are what pandas writes for unnamed columns: a header.
+	q := writeTemp(t, "ints.csv", "0,1,2\n1.5,2,3\n")
+	if _, names, err := ReadMatrixCSV(q, nil); err != nil || !slices.Equal(names, []string{"0", "1", "2"}) {
+		t.Fatalf("integer column names: %v, %v", names, err)
+	}
+}
+
+// TestHugeValuesStandardiseFinitely reads columns near 1e200, 1e300 and
+// the float64 limit, whose squares overflow: the scaler, the summary and
+// the transforms must still be finite and right (they were +Inf and NaN).
+func TestHugeValuesStandardiseFinitely(t *testing.T) {
+	const content = "x1,x2,y1\n1e200,3e300,-1.7e308\n2e200,-1e300,1.7e308\n4e200,1e300,1.7e308\n"
+	p := writeTemp(t, "huge.csv", content)
+	s, err := ReadCSV(p, CSVOptions{YCols: []string{"y1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := FitScaler(s)
+	if err := sc.Validate(); err != nil {
+		t.Fatalf("scaler of finite data is invalid: %v", err)
+	}
+	// Population moments of (1, 2, 4)·1e200, (3, −1, 1)·1e300 and
+	// (−1, 1, 1)·1.7e308.
+	wantMean := []float64{7.0 / 3 * 1e200, 1e300}
+	wantStd := []float64{math.Sqrt(14.0/9) * 1e200, math.Sqrt(8.0/3) * 1e300}
+	for j := range 2 {
+		if math.Abs(sc.X.Mean[j]/wantMean[j]-1) > 1e-14 || math.Abs(sc.X.Std[j]/wantStd[j]-1) > 1e-14 {
+			t.Errorf("x%d: mean %v std %v, want %v %v", j+1, sc.X.Mean[j], sc.X.Std[j], wantMean[j], wantStd[j])
+		}
+	}
+	if m, sd := sc.Y.Mean[0], sc.Y.Std[0]; math.Abs(m/(1.7e308/3)-1) > 1e-14 || math.Abs(sd/(math.Sqrt(8.0/9)*1.7e308)-1) > 1e-14 {
+		t.Errorf("y1: mean %v std %v", m, sd)
+	}
+	std := sc.Apply(s)
+	for _, m := range []Matrix{std.PairX, std.PairY} {
+		for _, v := range m.Data {
+			if !(math.Abs(v) < 10) {
+				t.Fatalf("standardised value %v", v)
+			}
+		}
+	}
+	back := sc.Y.Inverse(std.PairY)
+	for i, v := range back.Data {
+		if math.Abs(v/s.PairY.Data[i]-1) > 1e-14 {
+			t.Errorf("y row %d maps back to %v, want %v", i, v, s.PairY.Data[i])
+		}
+	}
+	for _, c := range Summarize(s.XNames, s.PairX) {
+		if !finite(c.Std) || !finite(c.Mean) || c.Std <= 0 {
+			t.Errorf("summary of %s: mean %v std %v", c.Name, c.Mean, c.Std)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -37,9 +38,17 @@ type CSVOptions struct {
 // cells are all empty is an unpaired source, a row whose x cells are all
 // empty is an unpaired target; any other row is an error. Cells holding only
 // spaces count as empty; values and header names are trimmed of surrounding
-// spaces, and header names must be unique. Blank lines are skipped. Errors
-// about the content wrap ErrFormat and are *FormatError values locating the
-// problem.
+// spaces, and header names must be unique. A column with an empty header
+// name (a trailing comma, a pandas index) is never selected: it is ignored
+// when the columns are listed, and an error when the selection is implicit
+// (every other column). Values are decimal numbers (sign, digits, decimal
+// point, exponent): digit separators, hexadecimal, NaN, infinities, values
+// beyond the float64 range and nonzero values that would round to 0 are
+// errors. Blank lines (or lines of spaces) are skipped; a UTF-8 byte order
+// mark and CRLF line ends are accepted. A file that is not comma-separated
+// UTF-8 (a tab- or semicolon-separated file, UTF-16, a binary file) is
+// rejected with a hint. Errors about the content wrap ErrFormat and are
+// *FormatError values locating the problem (file, line, column, why).
 //
 // The file is read twice (first to count the rows of each stream, then to
 // parse them into exactly sized matrices), so memory is 8 bytes per selected
@@ -197,16 +206,82 @@ func readHeader(rr *recordReader) (*header, error) {
 	if !ok {
 		return nil, &FormatError{File: rr.file, Reason: "empty file: no header row"}
 	}
+	if err := checkHeaderLine(rr); err != nil {
+		return nil, err
+	}
 	h := &header{file: rr.file, line: rr.line, names: make([]string, len(rr.fields)), index: make(map[string]int, len(rr.fields))}
 	for i, f := range rr.fields {
 		name := string(trimBlank(f))
+		h.names[i] = name
+		if name == "" {
+			// An unnamed column (a trailing comma, a pandas index) can be
+			// neither selected nor taken implicitly; see header.rest.
+			continue
+		}
 		if j, dup := h.index[name]; dup {
 			return nil, &FormatError{File: rr.file, Line: rr.line, Column: i + 1, Name: name,
 				Reason: fmt.Sprintf("duplicate column name (also column %d)", j+1)}
 		}
-		h.names[i], h.index[name] = name, i
+		h.index[name] = i
+	}
+	if err := h.checkNotData(); err != nil {
+		return nil, err
 	}
 	return h, nil
+}
+
+// checkHeaderLine rejects a first record that shows the file is not
+// comma-separated UTF-8 text, with a hint naming the cause: a one-column
+// header holding tabs or semicolons (another separator), NUL bytes (UTF-16
+// or a binary file), a UTF-16 byte order mark, or carriage returns inside
+// a line (classic Mac line ends, which would make the whole file one line).
+func checkHeaderLine(rr *recordReader) error {
+	first := rr.fields[0]
+	if bytes.HasPrefix(first, []byte{0xff, 0xfe}) || bytes.HasPrefix(first, []byte{0xfe, 0xff}) {
+		return rr.formatError(1, "the file starts with a UTF-16 byte order mark: save it as UTF-8 text")
+	}
+	for i, f := range rr.fields {
+		switch {
+		case bytes.IndexByte(f, 0) >= 0:
+			return rr.formatError(i+1, "the header holds NUL bytes: this is a binary file or UTF-16 text, not UTF-8 CSV (Parquet and NumPy files need the .parquet, .npy or .npz extension)")
+		case bytes.IndexByte(f, '\r') >= 0:
+			return rr.formatError(i+1, "carriage return inside the header line: the file has classic Mac (CR-only) line ends; convert them to LF or CRLF")
+		}
+	}
+	if len(rr.fields) == 1 {
+		for _, sep := range []struct {
+			char byte
+			name string
+		}{{'\t', "tab"}, {';', "semicolon"}, {'|', "pipe"}} {
+			if n := bytes.Count(first, []byte{sep.char}); n > 0 {
+				return rr.formatError(1, fmt.Sprintf("the header is one column holding %d %s character(s): the file looks %s-separated, but fields must be separated by commas (with a decimal point, not a comma)", n, sep.name, sep.name))
+			}
+		}
+	}
+	return nil
+}
+
+// checkNotData rejects a first line that is a data row rather than a
+// header: every name a number, and at least one of them with a sign, a
+// decimal point or an exponent (integer names such as 0, 1, 2 are what
+// pandas writes for unnamed columns, so they are accepted).
+func (h *header) checkNotData() error {
+	decimal := false
+	for _, n := range h.names {
+		if n == "" {
+			continue
+		}
+		if _, reason := parseNumber([]byte(n)); reason != "" {
+			return nil
+		}
+		if strings.ContainsAny(n, ".eE+-") {
+			decimal = true
+		}
+	}
+	if !decimal {
+		return nil
+	}
+	return h.errorf("the first line (%s) looks like data, not a header: the file needs a header row naming its columns", h.describe())
 }
 
 func (h *header) errorf(format string, args ...any) error {
@@ -243,6 +318,9 @@ func (h *header) selectPatterns(patterns []string) ([]int, error) {
 		}
 		found := false
 		for i, name := range h.names {
+			if name == "" {
+				continue // an unnamed column matches no pattern
+			}
 			if ok, _ := path.Match(p, name); ok {
 				found = true
 				if err := take(i, p); err != nil {
@@ -271,19 +349,44 @@ func (h *header) describe() string {
 	return strings.Join(quoted, ", ")
 }
 
-// rest returns the indices of the columns not in idx, in header order.
+// rest returns the indices of the named columns not in idx, in header
+// order. Unnamed columns are never taken.
 func (h *header) rest(idx []int) []int {
 	used := make([]bool, len(h.names))
 	for _, i := range idx {
 		used[i] = true
 	}
 	var out []int
-	for i := range h.names {
-		if !used[i] {
+	for i, n := range h.names {
+		if !used[i] && n != "" {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// implicitRest is rest for a selection the user left implicit ("every
+// other column"): an unnamed column among those would silently become
+// data or silently vanish, so it is an error asking for a name or an
+// explicit list (what names the list's flag is said by list).
+func (h *header) implicitRest(idx []int, list string) ([]int, error) {
+	used := make([]bool, len(h.names))
+	for _, i := range idx {
+		used[i] = true
+	}
+	for i, n := range h.names {
+		if n == "" && !used[i] {
+			reason := "column has no name in the header; name it, or list the " + list + "columns explicitly so that it is ignored"
+			switch {
+			case i == len(h.names)-1 && i > 0:
+				reason += " (the header line ends with a comma: a trailing comma on every line makes an empty last column)"
+			case i == 0:
+				reason += " (an unnamed first column is often a row index, e.g. from pandas' to_csv without index=False)"
+			}
+			return nil, &FormatError{File: h.file, Line: h.line, Column: i + 1, Reason: reason}
+		}
+	}
+	return h.rest(idx), nil
 }
 
 // splitXY selects the x and y columns of a file holding both.
@@ -303,9 +406,12 @@ func (h *header) splitXY(xPatterns, yPatterns []string) (x, y []int, err error) 
 	}
 	switch {
 	case len(xPatterns) == 0:
-		x = h.rest(y)
+		x, err = h.implicitRest(y, "x ")
 	case len(yPatterns) == 0:
-		y = h.rest(x)
+		y, err = h.implicitRest(x, "y ")
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	inX := make(map[int]bool, len(x))
 	for _, i := range x {
@@ -342,7 +448,7 @@ func (h *header) selectSide(known, patterns []string, knownFrom string) ([]int, 
 	if len(patterns) > 0 {
 		return h.selectPatterns(patterns)
 	}
-	return h.rest(nil), nil
+	return h.implicitRest(nil, "")
 }
 
 // table is what loadTable read.
@@ -539,8 +645,7 @@ func (sc *rowScanner) next() (rowKind, bool, error) {
 	}
 	if n, want := len(sc.rr.fields), len(sc.h.names); n != want {
 		// Name the first missing column, or the first one too many.
-		fe := &FormatError{File: sc.rr.file, Line: sc.rr.line, Column: min(n, want) + 1,
-			Reason: fmt.Sprintf("row has %d fields but the header has %d columns", n, want)}
+		fe := &FormatError{File: sc.rr.file, Line: sc.rr.line, Column: min(n, want) + 1, Reason: raggedReason(sc.rr.fields, want)}
 		if n < want {
 			fe.Name = sc.h.names[n]
 		}
@@ -584,6 +689,22 @@ func (sc *rowScanner) next() (rowKind, bool, error) {
 		"empty cell in a row with other %s values (a row is a pair with every value, a source with every y cell empty, or a target with every x cell empty)", side))
 }
 
+// raggedReason says that a record has the wrong number of fields, with a
+// hint when the record shows why: a trailing comma, or another separator.
+func raggedReason(fields [][]byte, want int) string {
+	n := len(fields)
+	reason := fmt.Sprintf("row has %d fields but the header has %d columns", n, want)
+	switch {
+	case n == want+1 && len(trimBlank(fields[n-1])) == 0:
+		reason += " (the line ends with a comma)"
+	case n == 1 && bytes.IndexByte(fields[0], '\t') >= 0:
+		reason += " (the line holds tabs: fields must be separated by commas)"
+	case n == 1 && bytes.IndexByte(fields[0], ';') >= 0:
+		reason += " (the line holds semicolons: fields must be separated by commas)"
+	}
+	return reason
+}
+
 // empties counts the empty cells among cols and returns the first one.
 func (sc *rowScanner) empties(cols []int) (n, first int) {
 	first = -1
@@ -601,22 +722,102 @@ func (sc *rowScanner) empties(cols []int) (n, first int) {
 // parse converts the cells cols of the current record into dst.
 func (sc *rowScanner) parse(cols []int, dst []float64) error {
 	for k, c := range cols {
-		cell := trimBlank(sc.rr.fields[c])
-		// The string view is read by ParseFloat only for the duration of the
-		// call (its errors keep a copy), so it need not be copied; copying
-		// would cost an allocation per value.
-		v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(cell), len(cell)), 64)
-		switch {
-		case errors.Is(err, strconv.ErrRange):
-			return sc.errorAt(c, fmt.Sprintf("%s is outside the float64 range", quoteCell(cell)))
-		case err != nil:
-			return sc.errorAt(c, fmt.Sprintf("not a number: %s", quoteCell(cell)))
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			return sc.errorAt(c, fmt.Sprintf("NaN and infinite values are not allowed: %s", quoteCell(cell)))
+		v, reason := parseNumber(trimBlank(sc.rr.fields[c]))
+		if reason != "" {
+			return sc.errorAt(c, reason)
 		}
 		dst[k] = v
 	}
 	return nil
+}
+
+// parseNumber reads a cell as a finite decimal number, or says why it is
+// not one. The syntax is that of CSV numbers everywhere: an optional sign,
+// digits with an optional decimal point, an optional exponent. Go's own
+// extensions that strconv.ParseFloat accepts (digit separators as in
+// 1_000, hexadecimal floats as in 0x1p4, "Inf", "NaN") are refused, and so
+// is a nonzero value too small for float64 (1e-400), which ParseFloat
+// silently rounds to zero; subnormal values (5e-324) are kept.
+func parseNumber(cell []byte) (float64, string) {
+	nonzero, ok := decimalSyntax(cell)
+	if !ok {
+		return 0, notANumber(cell)
+	}
+	// The string view is read by ParseFloat only for the duration of the
+	// call (its errors keep a copy), so it need not be copied; copying
+	// would cost an allocation per value.
+	v, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(cell), len(cell)), 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) || math.IsInf(v, 0):
+		return 0, fmt.Sprintf("%s is outside the float64 range (magnitude above 1.8e308)", quoteCell(cell))
+	case err != nil:
+		return 0, notANumber(cell)
+	case v == 0 && nonzero:
+		return 0, fmt.Sprintf("%s is too small for float64: it would be read as 0 (the smallest nonzero magnitude is 4.9e-324)", quoteCell(cell))
+	}
+	return v, ""
+}
+
+// decimalSyntax reports whether cell is [+-] digits [. digits] [(e|E) [+-]
+// digits] (with digits on at least one side of the point), and whether its
+// significand has a nonzero digit.
+func decimalSyntax(cell []byte) (nonzero, ok bool) {
+	i, n := 0, len(cell)
+	if i < n && (cell[i] == '+' || cell[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < n && cell[i] >= '0' && cell[i] <= '9'; i++ {
+		digits++
+		nonzero = nonzero || cell[i] != '0'
+	}
+	if i < n && cell[i] == '.' {
+		for i++; i < n && cell[i] >= '0' && cell[i] <= '9'; i++ {
+			digits++
+			nonzero = nonzero || cell[i] != '0'
+		}
+	}
+	if digits == 0 {
+		return false, false
+	}
+	if i < n && (cell[i] == 'e' || cell[i] == 'E') {
+		i++
+		if i < n && (cell[i] == '+' || cell[i] == '-') {
+			i++
+		}
+		exp := 0
+		for ; i < n && cell[i] >= '0' && cell[i] <= '9'; i++ {
+			exp++
+		}
+		if exp == 0 {
+			return false, false
+		}
+	}
+	return nonzero, i == n
+}
+
+// notANumber is the reason a cell is not a number, with a hint when the
+// cell shows a likely cause.
+func notANumber(cell []byte) string {
+	lower := strings.ToLower(strings.TrimLeft(string(cell), "+-"))
+	hint := ""
+	switch {
+	case lower == "nan" || lower == "inf" || lower == "infinity":
+		return fmt.Sprintf("NaN and infinite values are not allowed: %s", quoteCell(cell))
+	case bytes.IndexByte(cell, '\t') >= 0:
+		hint = " (it holds a tab: is the file tab-separated? Fields must be separated by commas)"
+	case bytes.IndexByte(cell, ';') >= 0:
+		hint = " (it holds a semicolon: is the file semicolon-separated? Fields must be separated by commas)"
+	case bytes.IndexByte(cell, ',') >= 0:
+		hint = " (a decimal comma? Write 1.5, not 1,5)"
+	case bytes.IndexByte(cell, '_') >= 0:
+		hint = " (digit separators such as _ are not allowed)"
+	case strings.HasPrefix(lower, "0x"):
+		hint = " (hexadecimal numbers are not allowed; write the value in decimal)"
+	case bytes.IndexByte(cell, '\r') >= 0:
+		hint = " (it holds a carriage return: the file has classic Mac line ends; convert them to LF or CRLF)"
+	}
+	return fmt.Sprintf("not a number: %s%s", quoteCell(cell), hint)
 }
 
 // quoteCell quotes a cell for an error message, shortening long ones (a
@@ -668,8 +869,7 @@ func ReadColumnCSV(path, name string) ([]string, error) {
 			return out, nil
 		}
 		if n := len(rr.fields); n != len(h.names) {
-			return nil, &FormatError{File: path, Line: rr.line, Column: min(n, len(h.names)) + 1,
-				Reason: fmt.Sprintf("row has %d fields but the header has %d columns", n, len(h.names))}
+			return nil, &FormatError{File: path, Line: rr.line, Column: min(n, len(h.names)) + 1, Reason: raggedReason(rr.fields, len(h.names))}
 		}
 		out = append(out, string(trimBlank(rr.fields[col])))
 	}

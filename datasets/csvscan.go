@@ -89,8 +89,8 @@ func (rr *recordReader) next() (bool, error) {
 			return false, err
 		}
 		rr.line = rr.physical
-		if len(line) == 0 {
-			continue
+		if len(trimBlank(line)) == 0 {
+			continue // blank, or only spaces and tabs
 		}
 		rr.fields = rr.fields[:0]
 		if bytes.IndexByte(line, '"') < 0 {

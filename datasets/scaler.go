@@ -50,6 +50,11 @@ func fitParts(cols int, parts ...Matrix) Standardizer {
 // pass also sums the residuals, which removes the rounding error of the
 // first-pass mean; that matters for columns with a large offset and a small
 // spread.
+//
+// Any finite values give a finite mean and deviation: a column whose sums
+// overflow (magnitudes above about 1e150, whose squares do) is computed
+// again on its values divided by a power of two near its largest
+// magnitude, and the results are scaled back.
 func columnMoments(cols int, parts ...Matrix) (mean, std, scale []float64) {
 	mean, std, scale = make([]float64, cols), make([]float64, cols), make([]float64, cols)
 	rows := 0
@@ -82,8 +87,42 @@ func columnMoments(cols int, parts ...Matrix) (mean, std, scale []float64) {
 	for j := range cols {
 		mean[j] += resid[j] / n
 		std[j] = math.Sqrt(max(0, std[j]-resid[j]*resid[j]/n) / n)
+		if !finite(mean[j]) || !finite(std[j]) {
+			mean[j], std[j] = scaledMoments(j, scale[j], rows, parts)
+		}
 	}
 	return mean, std, scale
+}
+
+// scaledMoments is columnMoments for column j of values so large that its
+// sums overflow: the values are divided by a power of two 2^e ≥ their
+// largest magnitude scale, so that they lie in [−1, 1] and no sum can
+// overflow. The division is exact except for values that become
+// subnormal, which are below 2^−1022 of the largest and do not matter.
+func scaledMoments(j int, scale float64, rows int, parts []Matrix) (mean, std float64) {
+	_, e := math.Frexp(scale) // scale = f·2^e with f in [0.5, 1)
+	var sum float64
+	for _, m := range parts {
+		for i := range m.Rows {
+			sum += math.Ldexp(m.Data[i*m.Cols+j], -e)
+		}
+	}
+	n := float64(rows)
+	mu := sum / n
+	var ss, resid float64
+	for _, m := range parts {
+		for i := range m.Rows {
+			r := math.Ldexp(m.Data[i*m.Cols+j], -e) - mu
+			resid += r
+			ss += r * r
+		}
+	}
+	mu += resid / n
+	sd := math.Sqrt(max(0, ss-resid*resid/n) / n)
+	// Both are at most scale in exact arithmetic; rounding may push one
+	// past the largest float64.
+	clamp := func(v float64) float64 { return math.Max(-math.MaxFloat64, math.Min(math.MaxFloat64, v)) }
+	return clamp(math.Ldexp(mu, e)), clamp(math.Ldexp(sd, e))
 }
 
 // Dim is the number of columns the standardizer applies to.
@@ -121,10 +160,19 @@ func (s Standardizer) TransformInPlace(m Matrix) {
 	}
 }
 
-// TransformRow standardises one point in place.
+// TransformRow standardises one point in place. For the finite data a
+// standardizer was fitted on the result is finite, even for values near
+// the float64 limits, where v − Mean alone can overflow.
 func (s Standardizer) TransformRow(v []float64) {
 	for j := range v {
-		v[j] = (v[j] - s.Mean[j]) / s.Std[j]
+		d := v[j] - s.Mean[j]
+		if math.IsInf(d, 0) {
+			// Fit keeps Std above 1e-12 of the column's magnitude, so
+			// both quotients are moderate.
+			v[j] = v[j]/s.Std[j] - s.Mean[j]/s.Std[j]
+			continue
+		}
+		v[j] = d / s.Std[j]
 	}
 }
 
@@ -146,7 +194,13 @@ func (s Standardizer) InverseInPlace(m Matrix) {
 // InverseRow maps one point back to the original units in place.
 func (s Standardizer) InverseRow(v []float64) {
 	for j := range v {
-		v[j] = v[j]*s.Std[j] + s.Mean[j]
+		r := v[j]*s.Std[j] + s.Mean[j]
+		if math.IsInf(r, 0) {
+			// v·Std may overflow while v·Std + Mean does not: a fused
+			// multiply-add rounds only once, at the end.
+			r = math.FMA(v[j], s.Std[j], s.Mean[j])
+		}
+		v[j] = r
 	}
 }
 
