@@ -26,7 +26,15 @@ type TableWriter struct {
 	bw     *bufio.Writer
 	err    error // sticky: the first failure, or that the writer is closed
 	closed bool
+	inf    bool // ±Inf may be written (AllowInfinite)
 }
+
+// AllowInfinite lets Write accept ±Inf (NaN stays an error), for results
+// where an infinity is the answer rather than a failure: the log-density
+// of a point outside a model's support is −Inf. CSV spells them +Inf and
+// -Inf, which numpy, pandas and R read back; the readers of this package
+// refuse them as data.
+func (t *TableWriter) AllowInfinite() { t.inf = true }
 
 // tableEncoder turns chunks into one format's bytes.
 type tableEncoder interface {
@@ -101,7 +109,7 @@ func (t *TableWriter) Write(m Matrix) error {
 		return fmt.Errorf("write %s: rows of %d columns for a table of %d", t.path, m.Cols, t.cols)
 	}
 	for k, v := range m.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if math.IsNaN(v) || (math.IsInf(v, 0) && !t.inf) {
 			// Checked before anything of the chunk is written, so that a
 			// caller may skip the chunk and go on.
 			return fmt.Errorf("write %s: row %d column %d is %v; only finite values can be written", t.path, t.rows+int64(k/m.Cols)+1, k%m.Cols+1, v)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -94,12 +93,7 @@ func runEval(c *cli.Context) error {
 // column) from a CSV of pairs, in one pass.
 func readPairs(path string, t *eot.Trained, groupCol string) (x, y datasets.Matrix, groups []string, err error) {
 	cols := append(append([]string(nil), t.XNames...), t.YNames...)
-	f, err := os.Open(path)
-	if err != nil {
-		return x, y, nil, err
-	}
-	defer f.Close()
-	xy, _, groups, err := datasets.ReadMatrixLabels(f, path, cols, groupCol)
+	xy, _, groups, err := datasets.ReadMatrixLabelsFile(path, cols, groupCol)
 	if err != nil {
 		return x, y, nil, err
 	}

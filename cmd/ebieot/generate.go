@@ -122,13 +122,12 @@ with the rotation cost of the paper (docs/method.md §7.1). The paper's benchmar
 
 func writeGenerated(c *cli.Context, s *datasets.Streams) error {
 	out := c.String("out")
-	if err := datasets.WriteStreamsCSV(out, s); err != nil {
+	if err := datasets.WriteStreamsFile(out, s); err != nil {
 		return err
 	}
 	if !quiet(c) {
 		fmt.Fprintf(c.App.ErrWriter, "%d pairs, %d sources, %d targets; x %d-D, y %d-D\n",
 			s.PairX.Rows, s.SourceX.Rows, s.TargetY.Rows, s.XDim(), s.YDim())
 	}
-	fmt.Fprintf(c.App.Writer, "wrote %s\n", out)
-	return nil
+	return wrote(c, "out")
 }

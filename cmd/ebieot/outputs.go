@@ -104,3 +104,15 @@ func same(a, b string) bool {
 	absB, errB := filepath.Abs(b)
 	return errA == nil && errB == nil && absA == absB
 }
+
+// wrote reports the files a command wrote, on standard output; a table
+// written to standard output ("-") is the output itself, so it is not
+// announced.
+func wrote(c *cli.Context, flags ...string) error {
+	for _, f := range flags {
+		if p := c.String(f); p != "" && p != "-" {
+			fmt.Fprintf(c.App.Writer, "wrote %s\n", p)
+		}
+	}
+	return nil
+}

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/csv"
-	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,12 +12,12 @@ import (
 // or separate files per stream.
 func streamFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "data", Usage: "one CSV holding pairs, unpaired sources (empty y cells) and unpaired targets (empty x cells)"},
+		&cli.StringFlag{Name: "data", Usage: "one table holding pairs, unpaired sources (empty y cells) and unpaired targets (empty x cells): .csv, .parquet (nulls are empty cells) or .npz (arrays pairs_x, pairs_y, sources, targets); - is CSV on standard input"},
 		&cli.StringFlag{Name: "x-cols", Usage: "x columns: names or glob patterns, comma-separated (e.g. 'x*' or a,b,c); if omitted, every column that is not a y column"},
 		&cli.StringFlag{Name: "y-cols", Usage: "y columns: names or glob patterns, comma-separated; if omitted, every column that is not an x column"},
-		&cli.StringFlag{Name: "paired", Usage: "CSV of pairs (x and y columns)"},
-		&cli.StringFlag{Name: "sources", Usage: "CSV of unpaired sources (x columns)"},
-		&cli.StringFlag{Name: "targets", Usage: "CSV of unpaired targets (y columns)"},
+		&cli.StringFlag{Name: "paired", Usage: "table of pairs (x and y columns): .csv or .parquet"},
+		&cli.StringFlag{Name: "sources", Usage: "table of unpaired sources (x columns): .csv or .parquet"},
+		&cli.StringFlag{Name: "targets", Usage: "table of unpaired targets (y columns): .csv or .parquet"},
 	}
 }
 
@@ -37,7 +33,7 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
 			return nil, usagef("--data needs --x-cols, --y-cols or both (one alone means the other is every remaining column)")
 		}
-		return datasets.ReadCSV(data, opt)
+		return datasets.ReadStreamsFile(data, opt)
 	case separate:
 		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
 			var err error
@@ -45,7 +41,7 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 				return nil, err
 			}
 		}
-		return datasets.ReadSeparate(c.String("paired"), c.String("sources"), c.String("targets"), opt)
+		return datasets.ReadSeparateFiles(c.String("paired"), c.String("sources"), c.String("targets"), opt)
 	}
 	return nil, usagef("no data: give --data FILE with --x-cols and --y-cols, or --paired/--sources/--targets")
 }
@@ -71,22 +67,15 @@ func columnsFromFiles(sources, targets string) (x, y []string, err error) {
 	return x, y, nil
 }
 
-// readHeader returns the column names on the first line of a CSV file.
+// readHeader returns the column names of a table file (the header of a
+// CSV file, the columns of a Parquet file).
 func readHeader(path string) ([]string, error) {
-	fh, err := os.Open(path)
+	rr, err := datasets.OpenRows(path, nil, "")
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
-	r := csv.NewReader(bufio.NewReader(fh))
-	names, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s line 1: reading the header: %w", path, err)
-	}
-	for i := range names {
-		names[i] = strings.TrimSpace(strings.TrimPrefix(names[i], "\ufeff"))
-	}
-	return names, nil
+	defer rr.Close()
+	return rr.Names(), nil
 }
 
 // splitList splits a comma list, dropping empty items.
