@@ -130,9 +130,8 @@ func BenchmarkGMMLogProbBatch(b *testing.B) {
 // BenchmarkGMMSourceKernel times the source-row part of one Swiss-roll step
 // alone (128 rows, N = 50, M = 25, Dy = 2): the Dy = 2 kernel against the
 // generic block path it replaces for that shape; reports ns per (n, m, x)
-// cell of CPU time. "row2" is the kernel LossGrad uses (the AVX2 one when
-// built with GOEXPERIMENT=simd on a CPU that has it), "row2scalar" the
-// pure-Go one.
+// cell of CPU time. "row2" is the kernel LossGrad uses (internal/kernels'
+// AVX2 block on a CPU that has AVX2 and FMA), "row2scalar" the pure-Go one.
 func BenchmarkGMMSourceKernel(b *testing.B) {
 	spec := energy.Spec{Kind: energy.KindGMM, XDim: 2, YDim: 2, Eps: 1, Potentials: 50, CostComponents: 25}
 	g := testGMM(b, spec, 81)

@@ -13,8 +13,9 @@
 // and weights).
 //
 // The hot loop is the log-partition over N·M components per source row;
-// kernel*.go holds its specialised versions (Dy = 2, and a vector build
-// with GOEXPERIMENT=simd), rows.go the general ones. Work is split into
+// kernel*.go holds its specialised versions for Dy = 2 (scalar loops, and
+// the fused AVX2 block of internal/kernels, chosen at run time by the CPU),
+// rows.go the general ones. Work is split into
 // fixed row blocks summed in a fixed order, so results are bit-identical for
 // any number of threads.
 package gmm

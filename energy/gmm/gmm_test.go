@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/kernels"
 )
 
 func testRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
@@ -876,7 +877,8 @@ func closeSlices(got, want []float64, tol float64) (int, bool) {
 }
 
 // TestGMMRow2KernelMatchesBlockPath checks the Dy = 2 kernels (the one
-// LossGrad dispatches to, and the scalar one) against the generic block
+// LossGrad dispatches to, the assembly one of internal/kernels and the
+// scalar one) to 1e-12 relative against the generic block
 // path, which the finite-difference tests cover for every Dy: log Z and all
 // five gradient sums for 16 rows, including tilts so large that most cells
 // underflow, M not a multiple of the vector width and M = 1.
@@ -908,11 +910,22 @@ func TestGMMRow2KernelMatchesBlockPath(t *testing.T) {
 		wantV, wantB := make([]float64, rows*M), make([]float64, rows*M*2)
 		want := p.partitionBlockDiag(logv, heads, rows, scale, &sc.blk, wantAcc, wantV, wantB)
 
-		kernels := map[string]func(logv, b []float64, scale float64, ks *kernelScratch, acc, dlogv, db []float64) float64{
+		impls := map[string]func(logv, b []float64, scale float64, ks *kernelScratch, acc, dlogv, db []float64) float64{
 			"dispatch": p.partitionRow2,
 			"scalar":   p.partitionRow2Scalar,
 		}
-		for name, kernel := range kernels {
+		if kernels.Accelerated() {
+			// The assembly block itself, so that a fallback to the scalar
+			// loops inside partitionRow2 cannot hide a wrong result.
+			impls["fused"] = func(logv, b []float64, scale float64, ks *kernelScratch, acc, dlogv, db []float64) float64 {
+				lse, ok := p.partitionRow2Fused(logv, b, scale, ks, acc, dlogv, db)
+				if !ok {
+					t.Fatalf("N=%d M=%d ε=%v: the fused kernel refused finite logits", tc.N, tc.M, tc.eps)
+				}
+				return lse
+			}
+		}
+		for name, kernel := range impls {
 			acc := make([]float64, g.potGradLen())
 			dV, dB := make([]float64, rows*M), make([]float64, rows*M*2)
 			got := 0.0
