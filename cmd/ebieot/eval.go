@@ -31,7 +31,7 @@ as fit), (a) the same model on the pairs alone — the semi-supervised gain — 
 linear-Gaussian regression on the pairs, and reports both the same way.`,
 		Flags: append(streamFlags(),
 			&cli.StringFlag{Name: "model", Required: true, Usage: "model file"},
-			&cli.StringFlag{Name: "input", Aliases: []string{"holdout"}, Required: true, Usage: "CSV of held-out pairs with the model's x and y columns"},
+			&cli.StringFlag{Name: "input", Aliases: []string{"holdout"}, Required: true, Usage: "table of held-out pairs with the model's x and y columns (.csv, .parquet; - for standard input)"},
 			&cli.StringFlag{Name: "group-col", Usage: "column of --input labelling rows that share one x"},
 			&cli.IntFlag{Name: "samples", Value: 100, Usage: "model draws per held-out row"},
 			&cli.Float64Flag{Name: "sinkhorn-eps", Value: 0.001, Usage: "ε of the Sinkhorn divergence (cost ½‖x−y‖² in standardised y units)"},
