@@ -31,6 +31,10 @@ type CSVOptions struct {
 	// RequirePairs makes a data set without pairs an error: fitting needs
 	// pairs, inspecting a file does not.
 	RequirePairs bool
+
+	// sample, when set (SampleStreamsFile), keeps a bounded random sample
+	// of each stream instead of every row.
+	sample *reservoir
 }
 
 // ReadCSV reads the single-file format: a header row, then one row per
@@ -68,7 +72,7 @@ func ReadCSV(path string, opt CSVOptions) (*Streams, error) {
 func ReadStreams(r io.Reader, name string, opt CSVOptions) (*Streams, error) {
 	t, err := loadTable(r, name, modeMixed, func(h *header) ([]int, []int, error) {
 		return h.splitXY(opt.XCols, opt.YCols)
-	}, "")
+	}, "", opt.sample)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func ReadMatrixLabels(r io.Reader, name string, cols []string, labelCol string) 
 	t, err := loadTable(r, name, modeSource, func(h *header) ([]int, []int, error) {
 		x, err := h.selectSide(nil, cols, "")
 		return x, nil, err
-	}, labelCol)
+	}, labelCol, nil)
 	if err != nil {
 		return Matrix{}, nil, nil, err
 	}
@@ -465,7 +469,7 @@ func openTable(path string, mode rowMode, choose func(*header) (x, y []int, err 
 		return nil, err // already names the path
 	}
 	defer f.Close()
-	return loadTable(f, path, mode, choose, "")
+	return loadTable(f, path, mode, choose, "", nil)
 }
 
 // loadTable reads a table from r, named name in errors. A seekable r (a
@@ -477,7 +481,11 @@ func openTable(path string, mode rowMode, choose func(*header) (x, y []int, err 
 //
 // labelCol, if not empty, names a column whose text is kept for every data
 // row (table.labels), such as a group id.
-func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, y []int, err error), labelCol string) (*table, error) {
+//
+// With a reservoir res, the file is read in one pass and res decides
+// which rows are kept (see SampleStreamsFile); every row is still parsed
+// and checked.
+func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, y []int, err error), labelCol string, res *reservoir) (*table, error) {
 	// The offset must be taken before the buffered reader reads ahead.
 	var seeker io.ReadSeeker
 	var start int64
@@ -505,7 +513,7 @@ func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, 
 	}
 	dx, dy := len(xIdx), len(yIdx)
 	t := &table{xNames: pick(h.names, xIdx), yNames: pick(h.names, yIdx)}
-	if seeker != nil {
+	if seeker != nil && res == nil {
 		if err := t.readCounted(&sc, seeker, start); err != nil {
 			return nil, err
 		}
@@ -523,16 +531,12 @@ func loadTable(r io.Reader, name string, mode rowMode, choose func(*header) (x, 
 		if sc.label >= 0 {
 			t.labels = append(t.labels, string(trimBlank(sc.rr.fields[sc.label])))
 		}
-		switch kind {
-		case kindPair:
-			err = sc.parse(xIdx, t.pairX.AppendRow())
-			if err == nil {
-				err = sc.parse(yIdx, t.pairY.AppendRow())
-			}
-		case kindSource:
-			err = sc.parse(xIdx, t.srcX.AppendRow())
-		case kindTarget:
-			err = sc.parse(yIdx, t.tgtY.AppendRow())
+		dx, dy := t.dest(res, kind)
+		if dx != nil {
+			err = sc.parse(xIdx, dx)
+		}
+		if err == nil && dy != nil {
+			err = sc.parse(yIdx, dy)
 		}
 		if err != nil {
 			return nil, err

@@ -192,17 +192,17 @@ func loadFile(path string, mode rowMode, choose func(*header) (x, y []int, err e
 			return nil, err
 		}
 		defer f.Close()
-		return loadParquet(f, size, path, mode, choose, labelCol)
+		return loadParquet(f, size, path, mode, choose, labelCol, nil)
 	}
 	if path == Stdio {
-		return loadTable(os.Stdin, Stdio, mode, choose, labelCol)
+		return loadTable(os.Stdin, Stdio, mode, choose, labelCol, nil)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return loadTable(f, path, mode, choose, labelCol)
+	return loadTable(f, path, mode, choose, labelCol, nil)
 }
 
 // ReadMatrixFile reads a numeric table in the format its extension names:

@@ -399,7 +399,7 @@ const pqBlock = 4096
 // loadParquet is loadTable for a Parquet file: it reads the rows of the
 // kinds mode allows, with the columns choose selects, and the text of the
 // column labelCol ("" for none).
-func loadParquet(r io.ReaderAt, size int64, name string, mode rowMode, choose func(*header) (x, y []int, err error), labelCol string) (*table, error) {
+func loadParquet(r io.ReaderAt, size int64, name string, mode rowMode, choose func(*header) (x, y []int, err error), labelCol string, res *reservoir) (*table, error) {
 	pf, err := openParquet(r, size, name)
 	if err != nil {
 		return nil, err
@@ -495,16 +495,12 @@ func loadParquet(r io.ReaderAt, size int64, name string, mode rowMode, choose fu
 				}
 				return nil
 			}
-			switch kind {
-			case kindPair:
-				err = put(t.pairX.AppendRow(), 0)
-				if err == nil {
-					err = put(t.pairY.AppendRow(), dx)
-				}
-			case kindSource:
-				err = put(t.srcX.AppendRow(), 0)
-			case kindTarget:
-				err = put(t.tgtY.AppendRow(), dx)
+			rx, ry := t.dest(res, kind)
+			if rx != nil {
+				err = put(rx, 0)
+			}
+			if err == nil && ry != nil {
+				err = put(ry, dx)
 			}
 			if err != nil {
 				return nil, err
@@ -544,7 +540,7 @@ func nulls(cols [][]parquet.Value, i int) (n, first int) {
 func ReadStreamsParquet(r io.ReaderAt, size int64, name string, opt CSVOptions) (*Streams, error) {
 	t, err := loadParquet(r, size, name, modeMixed, func(h *header) ([]int, []int, error) {
 		return h.splitXY(opt.XCols, opt.YCols)
-	}, "")
+	}, "", opt.sample)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +560,7 @@ func ReadMatrixParquet(r io.ReaderAt, size int64, name string, cols []string, la
 	t, err := loadParquet(r, size, name, modeSource, func(h *header) ([]int, []int, error) {
 		x, err := h.selectSide(nil, cols, "")
 		return x, nil, err
-	}, labelCol)
+	}, labelCol, nil)
 	if err != nil {
 		return Matrix{}, nil, nil, err
 	}

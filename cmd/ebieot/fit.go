@@ -40,8 +40,15 @@ linear-Gaussian regression on the pairs.
 
 --preset swissroll-gmm (or swissroll-nn) reproduces the paper's Swiss-roll settings.
 Ctrl-C stops training and still writes the model. --resume continues a saved model on
-(new or the same) data with its own architecture and scaler.`,
-		Flags: append(streamFlags(),
+(new or the same) data with its own architecture and scaler.
+
+--stream fits a file larger than memory: while --data (CSV or Parquet) is read in one
+pass, each stream keeps a uniform random sample of at most --stream-rows rows (reservoir
+sampling, seeded by --seed), and training draws its minibatches from those samples. With
+streams shorter than --stream-rows this is the ordinary fit; otherwise the minibatches
+are uniform draws from a uniform subsample, which for a sample of 10⁵ rows per stream
+differs from drawing from the whole file only in the reuse of rows across steps.`,
+		Flags: append(append(streamFlags(), sampledFlags()...),
 			&cli.StringFlag{Name: "model", Value: energy.KindGMM, Usage: "model kind: gmm (closed form) or nn (neural, Langevin)"},
 			&cli.StringFlag{Name: "preset", Usage: "start from a named configuration: " + strings.Join(eot.PresetNames(), ", ") + " (other flags override it)"},
 			&cli.BoolFlag{Name: "select", Value: true, Usage: "gmm: choose the hyperparameters not given by cross-validated likelihood"},

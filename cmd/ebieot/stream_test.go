@@ -228,3 +228,25 @@ func TestStreamedFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestFitStreamSamplesTheData: fit --stream trains on bounded samples of
+// the streams of a real file and says how much it kept; --stream-rows
+// alone is a usage error.
+func TestFitStreamSamplesTheData(t *testing.T) {
+	dir := t.TempDir()
+	train := filepath.Join("..", "..", "datasets", "testdata", "real", "ames3", "train.csv")
+	model := filepath.Join(dir, "m.json")
+	_, stderr, code := runCLI(t, "fit", "--data", train, "--x-cols", "x_*", "--y-cols", "y_*", "--select=false", "--steps", "50",
+		"--stream", "--stream-rows", "300", "--out", model)
+	if code != 0 || !strings.Contains(stderr, "kept 100 of 100 pairs, 300 of 1000 sources, 300 of 1000 targets") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out, _, code := runCLI(t, "describe", "--model", model)
+	if code != 0 || !strings.Contains(out, "300 sources, 300 targets") {
+		t.Errorf("describe: %s", out)
+	}
+	_, stderr, code = runCLI(t, "fit", "--data", train, "--x-cols", "x_*", "--y-cols", "y_*", "--stream-rows", "300", "--out", model)
+	if code != 2 || !strings.Contains(stderr, "--stream-rows needs --stream") {
+		t.Errorf("--stream-rows alone: exit %d: %s", code, stderr)
+	}
+}

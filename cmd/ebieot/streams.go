@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -21,17 +22,34 @@ func streamFlags() []cli.Flag {
 	}
 }
 
-// readStreams reads the data named by streamFlags.
+// sampledFlags are fit's flags for data larger than memory.
+func sampledFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "stream", Usage: "train on a uniform random sample of at most --stream-rows rows of each stream, drawn while reading --data (CSV or Parquet) in one pass, so memory is bounded whatever the file's size"},
+		&cli.IntFlag{Name: "stream-rows", Value: 200000, Usage: "with --stream: rows kept per stream (pairs, sources, targets); a stream with fewer is kept whole"},
+	}
+}
+
+// readStreams reads the data named by streamFlags (and, for fit, by
+// sampledFlags).
 func readStreams(c *cli.Context) (*datasets.Streams, error) {
 	opt := datasets.CSVOptions{XCols: splitList(c.String("x-cols")), YCols: splitList(c.String("y-cols"))}
 	data := c.String("data")
 	separate := c.String("paired") != "" || c.String("sources") != "" || c.String("targets") != ""
+	sampled := c.Bool("stream")
 	switch {
 	case data != "" && separate:
 		return nil, usagef("give either --data or --paired/--sources/--targets, not both")
+	case sampled && data == "":
+		return nil, usagef("--stream samples one --data file (CSV or Parquet)")
+	case c.IsSet("stream-rows") && !sampled:
+		return nil, usagef("--stream-rows needs --stream")
 	case data != "":
 		if len(opt.XCols) == 0 && len(opt.YCols) == 0 {
 			return nil, usagef("--data needs --x-cols, --y-cols or both (one alone means the other is every remaining column)")
+		}
+		if sampled {
+			return sampleStreams(c, data, opt)
 		}
 		return datasets.ReadStreamsFile(data, opt)
 	case separate:
@@ -44,6 +62,24 @@ func readStreams(c *cli.Context) (*datasets.Streams, error) {
 		return datasets.ReadSeparateFiles(c.String("paired"), c.String("sources"), c.String("targets"), opt)
 	}
 	return nil, usagef("no data: give --data FILE with --x-cols and --y-cols, or --paired/--sources/--targets")
+}
+
+// sampleStreams reads --data with --stream: a bounded uniform sample of
+// each stream, and says how much of the file it kept.
+func sampleStreams(c *cli.Context, path string, opt datasets.CSVOptions) (*datasets.Streams, error) {
+	rows := c.Int("stream-rows")
+	if rows < 1 {
+		return nil, usagef("--stream-rows %d must be positive", rows)
+	}
+	s, n, err := datasets.SampleStreamsFile(path, opt, rows, c.Uint64("seed"))
+	if err != nil {
+		return nil, err
+	}
+	if !quiet(c) {
+		fmt.Fprintf(c.App.ErrWriter, "--stream: kept %d of %d pairs, %d of %d sources, %d of %d targets (uniform samples of at most %d rows per stream)\n",
+			s.PairX.Rows, n.Pairs, s.SourceX.Rows, n.Sources, s.TargetY.Rows, n.Targets, rows)
+	}
+	return s, nil
 }
 
 // columnsFromFiles names the x columns after the sources file's header and
