@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/internal/vecmath"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -108,6 +109,9 @@ type mlpTape struct {
 	bias  []float64 // centred output bias, or its gradient (see centerStride)
 	acts  [][]float64
 	grads [][]float64 // backward scratch, one per hidden activation
+	// gemm runs the wide products (internal/kernels' DGEMM unless a program
+	// installed another BLAS) and keeps its packing buffers between passes.
+	gemm vecmath.Gemm
 }
 
 func grow(buf []float64, n int) []float64 {
@@ -148,7 +152,7 @@ func (n mlp) forward(params, x []float64, rows int, t *mlpTape) []float64 {
 		case in <= smallFanIn:
 			addInputTimesWeightsT(dst, t.acts[l], w, rows, in, out)
 		default:
-			impl.Dgemm(blas.NoTrans, blas.Trans, rows, out, in, 1, t.acts[l], in, w, in, 1, dst, out)
+			t.gemm.Dgemm(impl, blas.NoTrans, blas.Trans, rows, out, in, 1, t.acts[l], in, w, in, 1, dst, out)
 		}
 		if l < L-1 {
 			for i, v := range dst {
@@ -177,7 +181,7 @@ func (n mlp) backward(params []float64, t *mlpTape, dOut, grad []float64) {
 		if in <= smallFanIn {
 			addUpstreamTTimesInput(grad[wOff:wOff+out*in], upstream, t.acts[l], rows, in, out)
 		} else {
-			impl.Dgemm(blas.Trans, blas.NoTrans, out, in, rows, 1, upstream, out, t.acts[l], in, 1, grad[wOff:wOff+out*in], in)
+			t.gemm.Dgemm(impl, blas.Trans, blas.NoTrans, out, in, rows, 1, upstream, out, t.acts[l], in, 1, grad[wOff:wOff+out*in], in)
 		}
 		gb := grad[bOff : bOff+out]
 		if l == n.layers()-1 && n.centerStride > 0 {
@@ -208,7 +212,7 @@ func (n mlp) backward(params []float64, t *mlpTape, dOut, grad []float64) {
 		// LeakyReLU: the sign of the activation is the sign of its input.
 		down := grow(t.grads[l], rows*in)
 		t.grads[l] = down
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, in, out, 1, upstream, out, params[wOff:wOff+out*in], in, 0, down, in)
+		t.gemm.Dgemm(impl, blas.NoTrans, blas.NoTrans, rows, in, out, 1, upstream, out, params[wOff:wOff+out*in], in, 0, down, in)
 		for i, a := range t.acts[l] {
 			if a < 0 {
 				down[i] *= n.slope

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ebieot/ebieot/internal/vecmath"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -24,7 +25,7 @@ func TestNNProgramOrderAndPruning(t *testing.T) {
 	b := paramVector(g, params, 8, 4, "b")
 	w2 := paramMatrix(g, params, 12, 2, 4, "w2")
 	b2 := paramVector(g, params, 20, 4, "b2")
-	u, err := denseLayer(0.2, []*G.Node{x.node}, []*G.Node{w.node}, b.node, false)
+	u, err := denseLayer(new(vecmath.Gemm), 0.2, []*G.Node{x.node}, []*G.Node{w.node}, b.node, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestNNProgramOrderAndPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unused, err := denseLayer(0.2, []*G.Node{x.node}, []*G.Node{w2.node}, b2.node, false)
+	unused, err := denseLayer(new(vecmath.Gemm), 0.2, []*G.Node{x.node}, []*G.Node{w2.node}, b2.node, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,10 +117,10 @@ func TestNNThinProducts(t *testing.T) {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, b, c0 := normals(rng, m*k), normals(rng, k*n), normals(rng, m*n)
 		c := slices.Clone(c0)
-		mulAdd(m, n, k, a, b, c)
+		mulAdd(new(vecmath.Gemm), m, n, k, a, b, c)
 		bt := normals(rng, n*k) // n×k for A·Bᵀ
 		ct := normals(rng, m*n) // overwritten
-		mulT(m, n, k, a, bt, ct)
+		mulT(new(vecmath.Gemm), m, n, k, a, bt, ct)
 		for i := range m {
 			for j := range n {
 				want, wantT := c0[i*n+j], 0.0

@@ -3,6 +3,7 @@ package neural
 import (
 	"fmt"
 
+	"github.com/ebieot/ebieot/internal/vecmath"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -103,7 +104,7 @@ func paramVector(g *G.ExprGraph, params []float64, offset, n int, name string) p
 // it is a rows×width node holding their product with the first layer's
 // leading weight rows plus the bias, and is added in place of the bias.
 // The sampler graph uses it for x, which is fixed along a Langevin chain.
-func buildNet(g *G.ExprGraph, params []float64, net net, slope float64, name string, inputs []*G.Node, inCols []int, pre *G.Node) (*G.Node, []paramNode, error) {
+func buildNet(g *G.ExprGraph, gm *vecmath.Gemm, params []float64, net net, slope float64, name string, inputs []*G.Node, inCols []int, pre *G.Node) (*G.Node, []paramNode, error) {
 	var pnodes []paramNode
 	layers := len(net.sizes) - 1
 	act := inputs
@@ -138,11 +139,11 @@ func buildNet(g *G.ExprGraph, params []float64, net net, slope float64, name str
 		var z *G.Node
 		var err error
 		if l == 0 && pre != nil {
-			z, err = denseLayer(s, act, weights, pre, true)
+			z, err = denseLayer(gm, s, act, weights, pre, true)
 		} else {
 			b := paramVector(g, params, bOff, out, fmt.Sprintf("%s.b%d", name, l))
 			pnodes = append(pnodes, b)
-			z, err = denseLayer(s, act, weights, b.node, false)
+			z, err = denseLayer(gm, s, act, weights, b.node, false)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s layer %d: %w", name, l, err)
@@ -167,11 +168,15 @@ type samplerGraph struct {
 	wx, b0       []float64 // the cost's first-layer weight rows for x and its bias (aliases of the parameters)
 	dx           int
 	gradC, gradF *G.Node // ∇ of Σc with respect to yc, of −Σf with respect to y
+	gm           *vecmath.Gemm
 }
 
 func buildSampler(n *Model, rows int) (sg *samplerGraph, err error) {
 	defer recoverPanic(&err)
 	g := G.NewGraph()
+	// One product runner for all the graph's ops: the graph runs on one
+	// goroutine at a time, and the packing buffers are shared.
+	gm := new(vecmath.Gemm)
 	width := n.cost.sizes[1]
 	w0, b0 := n.cost.layer(0)
 	dx := n.spec.XDim
@@ -181,17 +186,18 @@ func buildSampler(n *Model, rows int) (sg *samplerGraph, err error) {
 		wx:   n.params[w0 : w0+dx*width],
 		b0:   n.params[b0 : b0+width],
 		dx:   dx,
+		gm:   gm,
 	}
 	sg.yc = inputNode{
 		node: G.NewMatrix(g, tensor.Float64, G.WithShape(rows, n.spec.YDim), G.WithName("y.cost"),
 			G.WithValue(tensor.New(tensor.WithShape(rows, n.spec.YDim), tensor.WithBacking(sg.y.data)))),
 		data: sg.y.data,
 	}
-	c, _, err := buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.yc.node}, []int{n.spec.YDim}, sg.xPre.node)
+	c, _, err := buildNet(g, gm, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{sg.yc.node}, []int{n.spec.YDim}, sg.xPre.node)
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim}, nil)
+	f, _, err := buildNet(g, gm, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{sg.y.node}, []int{n.spec.YDim}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +242,7 @@ func (sg *samplerGraph) setX(x []float64) error {
 	for i := range rows {
 		copy(pre[i*width:(i+1)*width], sg.b0)
 	}
-	mulAdd(rows, width, sg.dx, x, sg.wx, pre)
+	mulAdd(sg.gm, rows, width, sg.dx, x, sg.wx, pre)
 	return nil
 }
 
@@ -281,13 +287,16 @@ type trainGraph struct {
 func buildTrain(n *Model, costRows, potRows int) (tg *trainGraph, err error) {
 	defer recoverPanic(&err)
 	g := G.NewGraph()
+	// One product runner for all the graph's ops: the graph runs on one
+	// goroutine at a time, and the packing buffers are shared.
+	gm := new(vecmath.Gemm)
 	tg = &trainGraph{hasCost: costRows > 0, hasPt: potRows > 0}
 	var terms G.Nodes
 	if tg.hasCost {
 		tg.xc = newInput(g, costRows, n.spec.XDim, "xc")
 		tg.yc = newInput(g, costRows, n.spec.YDim, "yc")
 		tg.wc = newInput(g, costRows, 1, "wc")
-		c, pn, err := buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim}, nil)
+		c, pn, err := buildNet(g, gm, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{tg.xc.node, tg.yc.node}, []int{n.spec.XDim, n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +311,7 @@ func buildTrain(n *Model, costRows, potRows int) (tg *trainGraph, err error) {
 	if tg.hasPt {
 		tg.yf = newInput(g, potRows, n.spec.YDim, "yf")
 		tg.wf = newInput(g, potRows, 1, "wf")
-		f, pn, err := buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim}, nil)
+		f, pn, err := buildNet(g, gm, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{tg.yf.node}, []int{n.spec.YDim}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -398,11 +407,14 @@ type evalGraph struct {
 func buildEval(n *Model) (eg *evalGraph, err error) {
 	defer recoverPanic(&err)
 	g := G.NewGraph()
+	// One product runner for all the graph's ops: the graph runs on one
+	// goroutine at a time, and the packing buffers are shared.
+	gm := new(vecmath.Gemm)
 	eg = &evalGraph{x: newInput(g, evalRows, n.spec.XDim, "x"), y: newInput(g, evalRows, n.spec.YDim, "y")}
-	if eg.c, _, err = buildNet(g, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim}, nil); err != nil {
+	if eg.c, _, err = buildNet(g, gm, n.params, n.cost, n.spec.LeakySlope, "cost", []*G.Node{eg.x.node, eg.y.node}, []int{n.spec.XDim, n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
-	if eg.f, _, err = buildNet(g, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim}, nil); err != nil {
+	if eg.f, _, err = buildNet(g, gm, n.params, n.potential, n.spec.LeakySlope, "potential", []*G.Node{eg.y.node}, []int{n.spec.YDim}, nil); err != nil {
 		return nil, err
 	}
 	if eg.prog, err = compile(g, eg.c, eg.f); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/ebieot/ebieot/internal/vecmath"
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -22,9 +23,10 @@ import (
 // them symbolically through the ops' SymDiff; program (exec.go)
 // prunes them to the requested outputs and runs them.
 //
-// Matrix products go to gorgonia's BLAS (G.WhichBLAS), so the openblas build
-// tag reaches them, except the thin ones of the input and output layers
-// (gemm.go).
+// Matrix products go to internal/kernels' DGEMM while gorgonia's BLAS
+// (G.WhichBLAS) is gonum's pure-Go default, and to that BLAS once a
+// program installs another, so the openblas build tag reaches them; the
+// thin ones of the input and output layers have special cases (gemm.go).
 
 var (
 	matrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
@@ -55,20 +57,26 @@ func (b *outBuffer) get(shape ...int) (*tensor.Dense, []float64) {
 // added row by row: the part of the layer that stays constant along a
 // Langevin chain (x's product and the bias), computed once per chain. It
 // is not differentiated.
+//
+// gm runs the layer's products and those of its gradient (the matMulOps
+// SymDiff makes). One is shared by all the ops of a graph, which one
+// goroutine runs at a time; it is not part of the op's identity (String,
+// Hashcode).
 type denseOp struct {
 	pureOp
 	parts   int
 	slope   float64
 	rowBias bool
 	out     outBuffer
+	gm      *vecmath.Gemm
 }
 
-func denseLayer(slope float64, inputs, weights []*G.Node, bias *G.Node, rowBias bool) (*G.Node, error) {
+func denseLayer(gm *vecmath.Gemm, slope float64, inputs, weights []*G.Node, bias *G.Node, rowBias bool) (*G.Node, error) {
 	if len(inputs) != len(weights) || len(inputs) == 0 {
 		return nil, fmt.Errorf("dense layer: %d inputs and %d weights", len(inputs), len(weights))
 	}
 	args := append(append(append([]*G.Node(nil), inputs...), weights...), bias)
-	return G.ApplyOp(&denseOp{parts: len(inputs), slope: slope, rowBias: rowBias}, args...)
+	return G.ApplyOp(&denseOp{parts: len(inputs), slope: slope, rowBias: rowBias, gm: gm}, args...)
 }
 
 func (op *denseOp) Arity() int { return 2*op.parts + 1 }
@@ -139,7 +147,7 @@ func (op *denseOp) Do(in ...G.Value) (G.Value, error) {
 		if len(as) != 2 || len(ws) != 2 || as[0] != rows || as[1] != ws[0] || ws[1] != cols {
 			return nil, fmt.Errorf("%v: shapes %v·%v + (%d) do not match", op, as, ws, cols)
 		}
-		mulAdd(rows, cols, as[1], a, w, out)
+		mulAdd(op.gm, rows, cols, as[1], a, w, out)
 	}
 	if op.slope != 1 {
 		slope := op.slope
@@ -178,10 +186,10 @@ func (op *denseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 	for k := 0; k < op.parts; k++ {
 		a, w := inputs[k], inputs[op.parts+k]
 		var err error
-		if grads[k], err = G.ApplyOp(&matMulOp{transB: true}, dz, w); err != nil {
+		if grads[k], err = G.ApplyOp(&matMulOp{transB: true, gm: op.gm}, dz, w); err != nil {
 			return nil, fmt.Errorf("%v: input gradient: %w", op, err)
 		}
-		if grads[op.parts+k], err = G.ApplyOp(&matMulOp{transA: true}, a, dz); err != nil {
+		if grads[op.parts+k], err = G.ApplyOp(&matMulOp{transA: true, gm: op.gm}, a, dz); err != nil {
 			return nil, fmt.Errorf("%v: weight gradient: %w", op, err)
 		}
 	}
@@ -260,6 +268,7 @@ type matMulOp struct {
 	pureOp
 	transA, transB bool
 	out            outBuffer
+	gm             *vecmath.Gemm // the graph's, as in denseOp
 }
 
 func (op *matMulOp) Arity() int { return 2 }
@@ -322,7 +331,7 @@ func (op *matMulOp) Do(in ...G.Value) (G.Value, error) {
 	t, out := op.out.get(m, n)
 	if !op.transA && op.transB {
 		// The input gradient, run at every Langevin step.
-		mulT(m, n, k, a, b, out)
+		mulT(op.gm, m, n, k, a, b, out)
 		return t, nil
 	}
 	ta, tb := blas.NoTrans, blas.NoTrans
@@ -332,7 +341,7 @@ func (op *matMulOp) Do(in ...G.Value) (G.Value, error) {
 	if op.transB {
 		tb = blas.Trans
 	}
-	G.WhichBLAS().Dgemm(ta, tb, m, n, k, 1, a, as[1], b, bs[1], 0, out, n)
+	op.gm.Dgemm(G.WhichBLAS(), ta, tb, m, n, k, 1, a, as[1], b, bs[1], 0, out, n)
 	return t, nil
 }
 
