@@ -171,33 +171,52 @@ func logAdd(a, b float64) float64 {
 	return a + math.Log1p(math.Exp(b-a))
 }
 
-// mixtureQuantile solves Σ_k w_k Φ((q − μ_k)/σ_k) = p for q by bisection.
+// mixtureQuantile solves Σ_k w_k Φ((q − μ_k)/σ_k) = p for q: Newton's
+// method on the CDF, whose derivative is the mixture density, kept inside
+// a bracket that every step shrinks and that bisection takes over where
+// Newton would leave it (in the flat tails and gaps between components,
+// where the density is tiny). Bisection alone needed ~40 CDF evaluations
+// per quantile and dominated predict's time; this needs ~6.
 func mixtureQuantile(w, mu, sd []float64, p float64) float64 {
 	lo, hi := math.Inf(1), math.Inf(-1)
+	mean, second := 0.0, 0.0
 	for k := range w {
 		lo = math.Min(lo, mu[k]-40*sd[k])
 		hi = math.Max(hi, mu[k]+40*sd[k])
+		mean += w[k] * mu[k]
+		second += w[k] * (mu[k]*mu[k] + sd[k]*sd[k])
 	}
-	cdf := func(q float64) float64 {
-		s := 0.0
-		for k := range w {
-			s += w[k] * 0.5 * math.Erfc(-(q-mu[k])/(sd[k]*math.Sqrt2))
-		}
-		return s
-	}
-	tol := 1e-12 * (hi - lo)
+	tol := 1e-13 * (hi - lo)
+	// Start at the quantile of the Gaussian with the mixture's mean and
+	// variance: exact for one component, close for most conditionals.
+	spread := math.Sqrt(math.Max(second-mean*mean, 0))
+	q := math.Min(math.Max(mean-spread*math.Sqrt2*math.Erfcinv(2*p), lo), hi)
 	for range 200 {
-		mid := 0.5 * (lo + hi)
-		if cdf(mid) < p {
-			lo = mid
+		cdf, pdf := 0.0, 0.0
+		for k := range w {
+			z := (q - mu[k]) / sd[k]
+			cdf += w[k] * 0.5 * math.Erfc(-z/math.Sqrt2)
+			pdf += w[k] * math.Exp(-0.5*z*z) / (sd[k] * math.Sqrt(2*math.Pi))
+		}
+		if cdf < p {
+			lo = q
 		} else {
-			hi = mid
+			hi = q
 		}
-		if hi-lo <= tol {
-			break
+		step := (cdf - p) / pdf
+		if math.Abs(step) <= tol {
+			return q - step // converged: the step is below the resolution asked for
 		}
+		next := q - step
+		if !(next > lo && next < hi) {
+			next = 0.5 * (lo + hi)
+		}
+		if math.Abs(next-q) <= tol || hi-lo <= tol {
+			return next
+		}
+		q = next
 	}
-	return 0.5 * (lo + hi)
+	return q
 }
 
 // empiricalQuantile is the linear-interpolation quantile (type 7) of sorted
