@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebieot/ebieot/datasets"
 	"github.com/ebieot/ebieot/energy"
+	"github.com/ebieot/ebieot/energy/classifier"
 	"github.com/ebieot/ebieot/energy/gmm"
 	"github.com/ebieot/ebieot/energy/neural"
 )
@@ -28,8 +29,14 @@ func Build(spec energy.Spec, params []float64) (energy.Model, error) {
 			return nil, err
 		}
 		return m, nil
+	case energy.KindClassifier:
+		m, err := classifier.FromParams(spec, params)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
-	return nil, fmt.Errorf("%w: cannot build a model of kind %q (want %q or %q)", energy.ErrSpec, spec.Kind, energy.KindGMM, energy.KindNeural)
+	return nil, fmt.Errorf("%w: cannot build a model of kind %q (want %q, %q or %q)", energy.ErrSpec, spec.Kind, energy.KindGMM, energy.KindNeural, energy.KindClassifier)
 }
 
 // NewModel returns a freshly initialised model of spec for the training
@@ -51,6 +58,12 @@ func NewModel(spec energy.Spec, train *datasets.Streams, rng *rand.Rand) (energy
 			return nil, err
 		}
 		return m, nil
+	case energy.KindClassifier:
+		m, err := classifier.New(spec, rng)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
-	return nil, fmt.Errorf("%w: cannot create a model of kind %q (want %q or %q)", energy.ErrSpec, spec.Kind, energy.KindGMM, energy.KindNeural)
+	return nil, fmt.Errorf("%w: cannot create a model of kind %q (want %q, %q or %q)", energy.ErrSpec, spec.Kind, energy.KindGMM, energy.KindNeural, energy.KindClassifier)
 }
